@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "updater",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "updater", targets: ["updater"]),
+        .library(name: "Cron", targets: ["Cron"]),
+        .library(name: "DatabaseUpdater", targets: ["DatabaseUpdater"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // System-library shims. Only Sources/DatabaseUpdater/Storage imports them.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Six-field cron: parsing, evaluation in a time zone, description. Foundation only.
+        .target(name: "Cron"),
+        // The library: configuration, scheduling, updaters, generation, storage, events, observability.
+        .target(
+            name: "DatabaseUpdater",
+            dependencies: [
+                "Cron", "CLibPQ", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The REST API (grows with the HTTP issue).
+        .target(name: "DatabaseUpdaterHTTP", dependencies: ["DatabaseUpdater"]),
+        // The executable: argument parsing and printing, nothing else.
+        .executableTarget(
+            name: "updater",
+            dependencies: [
+                "Cron", "DatabaseUpdater", "DatabaseUpdaterHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "CronBenchmark",
+            dependencies: ["Cron"],
+            path: "Benchmarks/CronBenchmark"
+        ),
+        .testTarget(name: "CronTests", dependencies: ["Cron"]),
+        .testTarget(name: "DatabaseUpdaterTests", dependencies: ["DatabaseUpdater"]),
+        .testTarget(
+            name: "UpdaterCLITests",
+            dependencies: [.target(name: "updater")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

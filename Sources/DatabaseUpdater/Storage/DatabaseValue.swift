@@ -1,0 +1,157 @@
+import Cron
+import Foundation
+
+/// A typed SQL parameter or result value, the same for both engines.
+///
+/// SQLite stores timestamps as ISO 8601 text in UTC with milliseconds
+/// (`2026-11-24T09:30:00.000Z`, which sorts correctly as text), booleans as 0/1 and UUIDs as
+/// lower-case text. PostgreSQL uses `timestamptz`, `boolean` and `uuid`.
+public enum DatabaseValue: Sendable, Hashable, CustomStringConvertible {
+    case null
+    case text(String)
+    case integer(Int64)
+    case double(Double)
+    case bool(Bool)
+    case timestamp(Date)
+    case uuid(UUID)
+
+    public var description: String {
+        switch self {
+        case .null: "NULL"
+        case .text(let s): "'\(s)'"
+        case .integer(let i): "\(i)"
+        case .double(let d): "\(d)"
+        case .bool(let b): b ? "true" : "false"
+        case .timestamp(let d): Self.formatTimestamp(d)
+        case .uuid(let u): u.uuidString.lowercased()
+        }
+    }
+
+    // MARK: Reading values back, leniently across storage classes
+
+    /// The value as text, or nil for NULL. Numbers, booleans, timestamps and UUIDs are rendered.
+    public var stringValue: String? {
+        switch self {
+        case .null: nil
+        case .text(let s): s
+        case .uuid(let u): u.uuidString.lowercased()
+        case .timestamp(let d): Self.formatTimestamp(d)
+        default: description
+        }
+    }
+
+    /// The value as an integer, when it is one (or integral text / double).
+    public var intValue: Int64? {
+        switch self {
+        case .integer(let i): i
+        case .double(let d): d.rounded() == d ? Int64(exactly: d) : nil
+        case .bool(let b): b ? 1 : 0
+        case .text(let s): Int64(s)
+        default: nil
+        }
+    }
+
+    /// The value as a double, when it is numeric.
+    public var doubleValue: Double? {
+        switch self {
+        case .double(let d): d
+        case .integer(let i): Double(i)
+        case .text(let s): Double(s)
+        default: nil
+        }
+    }
+
+    /// The value as a boolean (SQLite's 0/1, PostgreSQL's t/f).
+    public var boolValue: Bool? {
+        switch self {
+        case .bool(let b): b
+        case .integer(let i): i != 0
+        case .text(let s): ["t", "true", "1"].contains(s) ? true : (["f", "false", "0"].contains(s) ? false : nil)
+        default: nil
+        }
+    }
+
+    /// The value as an instant (timestamps, or ISO 8601 text as SQLite stores them).
+    public var dateValue: Date? {
+        switch self {
+        case .timestamp(let d): d
+        case .text(let s): Self.parseTimestamp(s)
+        case .double(let d): Date(timeIntervalSince1970: d)
+        case .integer(let i): Date(timeIntervalSince1970: TimeInterval(i))
+        default: nil
+        }
+    }
+
+    /// The value as a UUID (native, or text).
+    public var uuidValue: UUID? {
+        switch self {
+        case .uuid(let u): u
+        case .text(let s): UUID(uuidString: s)
+        default: nil
+        }
+    }
+
+    public var isNull: Bool { self == .null }
+
+    // MARK: Timestamp text
+
+    /// `2026-11-24T09:30:00.123Z`: UTC, millisecond precision, fixed width.
+    public static func formatTimestamp(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
+        let msOfDay = millis - days * 86_400_000
+        let (y, month, day) = CivilTime.date(days: days)
+        let (m, d) = (Int64(month), Int64(day))
+        func pad(_ v: Int64, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(msOfDay / 3_600_000, 2)):\(pad(msOfDay / 60_000 % 60, 2)):"
+            + "\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+    }
+
+    /// Parses ISO 8601 (`T` or space separator, optional fraction, `Z`, `+HH`, `+HH:MM` or `+HHMM`),
+    /// which covers what SQLite stores and PostgreSQL prints in ISO date style.
+    public static func parseTimestamp(_ text: String) -> Date? {
+        let b = Array(text.utf8)
+        func num(_ from: Int, _ count: Int) -> Int64? {
+            guard from + count <= b.count else { return nil }
+            var v: Int64 = 0
+            for i in from..<(from + count) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int64(b[i] - 48)
+            }
+            return v
+        }
+        guard b.count >= 19, let y = num(0, 4), b[4] == 45, let mo = num(5, 2), b[7] == 45, let d = num(8, 2),
+              b[10] == 84 || b[10] == 32, let h = num(11, 2), b[13] == 58, let mi = num(14, 2), b[16] == 58,
+              let s = num(17, 2) else { return nil }
+        var i = 19
+        var fraction = 0.0
+        if i < b.count, b[i] == 46 {
+            i += 1
+            var scale = 0.1
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                fraction += Double(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+        }
+        var offset: Int64 = 0
+        if i < b.count {
+            if b[i] == 90 { i += 1 } else if b[i] == 43 || b[i] == 45 {
+                let sign: Int64 = b[i] == 45 ? -1 : 1
+                guard let oh = num(i + 1, 2) else { return nil }
+                i += 3
+                var om: Int64 = 0
+                if i < b.count, b[i] == 58 { i += 1 }
+                if let m = num(i, 2) { om = m; i += 2 }
+                offset = sign * (oh * 3600 + om * 60)
+            } else { return nil }
+        }
+        guard i == b.count, (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
+        let days = CivilTime.days(year: y, month: Int(mo), day: Int(d))
+        let seconds = days * 86_400 + h * 3600 + mi * 60 + s - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Updater: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "updater",
+        abstract: "Keeps databases alive with realistic, scheduled, synthetic business traffic.",
+        version: "0.1.0",
+        subcommands: [CronCommand.self]
+    )
+}
