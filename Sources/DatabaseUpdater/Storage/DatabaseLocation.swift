@@ -1,0 +1,92 @@
+import Foundation
+
+/// Where a database is, parsed from what users write:
+/// `sqlite:PATH`, `sqlite::memory:`, `postgres://…`, `postgresql://…`, or a libpq conninfo
+/// string (`host=… dbname=…`).
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    /// A SQLite file; its folder is created on demand.
+    case sqliteFile(path: String)
+    /// A private in-memory SQLite database (one connection).
+    case sqliteMemory
+    /// A PostgreSQL server.
+    case postgres(ConnectionString)
+
+    /// The default: a SQLite file under `data/` in the working directory.
+    public static let defaultURL = "sqlite:data/updater.sqlite"
+
+    /// Parses a location.
+    /// - Throws: ``DatabaseError`` of kind ``DatabaseError/Kind/invalidLocation``, with the
+    ///   location redacted in the message.
+    public init(parsing text: String) throws(DatabaseError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("sqlite:") {
+            var path = String(trimmed.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }  // sqlite:///abs/path
+            if path == ":memory:" {
+                self = .sqliteMemory
+                return
+            }
+            guard !path.isEmpty else {
+                throw DatabaseError(.invalidLocation, "sqlite: needs a file path, e.g. sqlite:data/updater.sqlite or sqlite::memory:")
+            }
+            self = .sqliteFile(path: path)
+        } else if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") || trimmed.contains("=") {
+            self = .postgres(try ConnectionString(trimmed))
+        } else {
+            let shown = trimmed.split(separator: ":").first.map { String($0) } ?? trimmed
+            throw DatabaseError(
+                .invalidLocation,
+                "unknown database location '\(shown.count > 40 ? String(shown.prefix(40)) + "…" : shown)': expected sqlite:PATH, sqlite::memory:, postgres://user@host:5432/db or a libpq conninfo string"
+            )
+        }
+    }
+
+    /// The SQL dialect the location speaks.
+    public var dialect: SQLDialect {
+        if case .postgres = self { return .postgres }
+        return .sqlite
+    }
+
+    /// The location with any password replaced by `***`.
+    public var description: String {
+        switch self {
+        case .sqliteFile(let path): "sqlite:\(path)"
+        case .sqliteMemory: "sqlite::memory:"
+        case .postgres(let connection): connection.redacted
+        }
+    }
+}
+
+/// Opens databases from locations.
+public enum DatabaseFactory {
+    /// Opens the database at `location` and checks that it answers.
+    /// - Parameters:
+    ///   - location: see ``DatabaseLocation``.
+    ///   - poolSize: connections at most; size it to the concurrency cap.
+    public static func open(_ location: String, poolSize: Int = 2) async throws -> any Database {
+        try await open(try DatabaseLocation(parsing: location), poolSize: poolSize)
+    }
+
+    /// Opens the database at `location` and checks that it answers.
+    public static func open(_ location: DatabaseLocation, poolSize: Int = 2) async throws -> any Database {
+        switch location {
+        case .sqliteFile(let path):
+            let db = try SQLiteDatabase(path: path, poolSize: poolSize)
+            try await db.verify()
+            return db
+        case .sqliteMemory:
+            let db = try SQLiteDatabase(path: ":memory:", poolSize: 1)
+            try await db.verify()
+            return db
+        case .postgres(let connection):
+            let db = PostgresDatabase(connection: connection, poolSize: poolSize)
+            do {
+                try await db.verify()
+            } catch {
+                await db.close()
+                throw error
+            }
+            return db
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Not thread-safe by design: it lives on one ``ConnectionWorker``.
+///
+/// Statements are sent asynchronously (`PQsendQueryPrepared`) and their results awaited by
+/// polling the socket, so a cancelled task sends `PQcancel` within a poll interval even while
+/// the server is busy or blocked on a lock.
+public final class PostgresConnection: PooledConnection {
+    public let dialect = SQLDialect.postgres
+    private var connection: OpaquePointer?
+    private let location: ConnectionString
+    /// Prepared statement names by SQL text and parameter type OIDs.
+    private var prepared: [PreparedKey: String] = [:]
+
+    private struct PreparedKey: Hashable {
+        let sql: String
+        let types: [Oid]
+    }
+
+    /// How long to wait for the socket between cancellation checks.
+    private static let pollMilliseconds: Int32 = 50
+    private static let maxPreparedStatements = 256
+
+    // Type OIDs (pg_type.h).
+    private enum OID {
+        static let bool: Oid = 16, int8: Oid = 20, int2: Oid = 21, int4: Oid = 23, text: Oid = 25, oid: Oid = 26
+        static let float4: Oid = 700, float8: Oid = 701, numeric: Oid = 1700
+        static let timestamp: Oid = 1114, timestamptz: Oid = 1184, uuid: Oid = 2950
+    }
+
+    init(_ location: ConnectionString) throws(DatabaseError) {
+        self.location = location
+        var options = location.options
+        options["connect_timeout"] = options["connect_timeout"] ?? "5"
+        options["client_encoding"] = "UTF8"
+        options["application_name"] = options["application_name"] ?? "updater"
+        let keys = Array(options.keys)
+        let keywordPointers = keys.map { strdup($0) } + [nil]
+        let valuePointers = keys.map { strdup(options[$0]!) } + [nil]
+        defer {
+            keywordPointers.forEach { free($0) }
+            valuePointers.forEach { free($0) }
+        }
+        let conn = keywordPointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywords in
+            valuePointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
+                PQconnectdbParams(keywords.baseAddress, values.baseAddress, 0)
+            }
+        }
+        guard let conn, PQstatus(conn) == CONNECTION_OK else {
+            let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            PQfinish(conn)
+            throw DatabaseError(.connection, "cannot connect to \(location.redacted): \(location.scrub(DatabaseError.oneLine(message)))")
+        }
+        connection = conn
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)  // server notices would otherwise go to stderr
+        try executeScript("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3")
+    }
+
+    deinit { close() }
+
+    // MARK: - SQLConnection
+
+    public func query(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> [DatabaseRow] {
+        let result = try run(sql, parameters, cancellable: cancellable)
+        defer { PQclear(result) }
+        return Self.rows(of: result)
+    }
+
+    public func execute(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> Int {
+        let result = try run(sql, parameters, cancellable: cancellable)
+        defer { PQclear(result) }
+        return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    public func executeScript(_ sql: String) throws(DatabaseError) {
+        let conn = try open()
+        if Task.isCancelled { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
+        guard PQsendQuery(conn, sql) == 1 else { throw connectionError(sql: sql) }
+        let result = try awaitResult(conn, sql: sql, cancellable: true)
+        PQclear(result)
+    }
+
+    // MARK: - PooledConnection
+
+    public func isReusable() -> Bool {
+        guard let connection else { return false }
+        // Reads whatever arrived while idle. A terminated backend sends a FATAL message, then
+        // closes the socket: the first read takes the message, PQisBusy parses it, and the
+        // second read meets the end of the stream and marks the connection bad.
+        for _ in 0..<2 {
+            if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK { return false }
+            _ = PQisBusy(connection)
+        }
+        if PQstatus(connection) != CONNECTION_OK { return false }
+        if PQtransactionStatus(connection) != PQTRANS_IDLE {
+            _ = try? execute("ROLLBACK", [], cancellable: false)
+        }
+        return PQtransactionStatus(connection) == PQTRANS_IDLE
+    }
+
+    public func close() {
+        if let connection { PQfinish(connection) }
+        connection = nil
+    }
+
+    // MARK: - Running statements
+
+    private func open() throws(DatabaseError) -> OpaquePointer {
+        guard let connection else { throw DatabaseError(.closed, "the PostgreSQL connection is closed") }
+        return connection
+    }
+
+    /// Prepares (once per SQL and parameter types), sends, and waits for the one result.
+    private func run(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> OpaquePointer {
+        let conn = try open()
+        if cancellable && Task.isCancelled {
+            throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql)
+        }
+        let types = parameters.map(Self.typeOID)
+        let name = try preparedName(conn, sql: sql, types: types, cancellable: cancellable)
+        let texts: [UnsafeMutablePointer<CChar>?] = parameters.map { Self.text(of: $0).map { strdup($0) } ?? nil }
+        defer { texts.forEach { free($0) } }
+        let sent = texts.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
+            PQsendQueryPrepared(conn, name, Int32(parameters.count), values.baseAddress, nil, nil, 0)
+        }
+        guard sent == 1 else { throw connectionError(sql: sql) }
+        return try awaitResult(conn, sql: sql, cancellable: cancellable)
+    }
+
+    private func preparedName(_ conn: OpaquePointer, sql: String, types: [Oid], cancellable: Bool) throws(DatabaseError) -> String {
+        let key = PreparedKey(sql: sql, types: types)
+        if let name = prepared[key] { return name }
+        if prepared.count >= Self.maxPreparedStatements {
+            let result = PQexec(conn, "DEALLOCATE ALL")
+            PQclear(result)
+            prepared = [:]
+        }
+        let name = "updater_\(prepared.count + 1)"
+        let sent = types.withUnsafeBufferPointer { PQsendPrepare(conn, name, sql, Int32(types.count), $0.baseAddress) }
+        guard sent == 1 else { throw connectionError(sql: sql) }
+        PQclear(try awaitResult(conn, sql: sql, cancellable: cancellable))
+        prepared[key] = name
+        return name
+    }
+
+    /// Waits for the result of the query just sent, cancelling it server-side if the task is
+    /// cancelled meanwhile. Returns the last result; throws on an error result.
+    private func awaitResult(_ conn: OpaquePointer, sql: String, cancellable: Bool) throws(DatabaseError) -> OpaquePointer {
+        var cancelSent = false
+        while true {
+            if PQconsumeInput(conn) == 0 { throw connectionError(sql: sql) }
+            if PQisBusy(conn) == 0 { break }
+            if cancellable && !cancelSent && Task.isCancelled {
+                sendCancel(conn)
+                cancelSent = true
+            }
+            var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+            _ = poll(&descriptor, 1, Self.pollMilliseconds)
+        }
+        var last: OpaquePointer?
+        var failure: DatabaseError?
+        while let result = PQgetResult(conn) {
+            let status = PQresultStatus(result)
+            if status == PGRES_FATAL_ERROR || status == PGRES_NONFATAL_ERROR || status == PGRES_BAD_RESPONSE {
+                failure = failure ?? resultError(result, sql: sql)
+                PQclear(result)
+            } else {
+                if let last { PQclear(last) }
+                last = result
+            }
+        }
+        if let failure {
+            if let last { PQclear(last) }
+            throw failure
+        }
+        guard let last else { throw connectionError(sql: sql) }
+        return last
+    }
+
+    private func sendCancel(_ conn: OpaquePointer) {
+        guard let cancel = PQgetCancel(conn) else { return }
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &buffer, Int32(buffer.count))
+        PQfreeCancel(cancel)
+    }
+
+    private func resultError(_ result: OpaquePointer, sql: String) -> DatabaseError {
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            ?? String(cString: PQresultErrorMessage(result))
+        let kind: DatabaseError.Kind
+        switch state {
+        case let s? where s.hasPrefix("23"): kind = .constraintViolation
+        case "57014"?: kind = .cancelled
+        case let s? where s.hasPrefix("08") || s == "57P01" || s == "57P02" || s == "57P03": kind = .connection
+        default: kind = .statement
+        }
+        return DatabaseError(kind, location.scrub(primary), sqlState: state, sql: sql)
+    }
+
+    private func connectionError(sql: String?) -> DatabaseError {
+        let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "connection closed"
+        return DatabaseError(.connection, "connection to \(location.redacted) lost: \(location.scrub(DatabaseError.oneLine(message)))", sql: sql)
+    }
+
+    // MARK: - Values
+
+    private static func typeOID(_ value: DatabaseValue) -> Oid {
+        switch value {
+        case .null: 0
+        case .text: OID.text
+        case .integer: OID.int8
+        case .double: OID.float8
+        case .bool: OID.bool
+        case .timestamp: OID.timestamptz
+        case .uuid: OID.uuid
+        }
+    }
+
+    private static func text(of value: DatabaseValue) -> String? {
+        switch value {
+        case .null: nil
+        case .text(let s): s
+        case .integer(let i): String(i)
+        case .double(let d): d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"))
+        case .bool(let b): b ? "t" : "f"
+        case .timestamp(let date): DatabaseValue.formatTimestamp(date)
+        case .uuid(let uuid): uuid.uuidString.lowercased()
+        }
+    }
+
+    private static func rows(of result: OpaquePointer) -> [DatabaseRow] {
+        let rowCount = PQntuples(result), columnCount = PQnfields(result)
+        guard rowCount > 0 else { return [] }
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        let types = (0..<columnCount).map { PQftype(result, $0) }
+        var rows: [DatabaseRow] = []
+        rows.reserveCapacity(Int(rowCount))
+        for r in 0..<rowCount {
+            var values: [DatabaseValue] = []
+            values.reserveCapacity(Int(columnCount))
+            for c in 0..<columnCount {
+                if PQgetisnull(result, r, c) == 1 {
+                    values.append(.null)
+                    continue
+                }
+                let raw = PQgetvalue(result, r, c)!
+                let length = Int(PQgetlength(result, r, c))
+                let text = String(decoding: UnsafeRawBufferPointer(start: raw, count: length), as: UTF8.self)
+                values.append(decode(text, type: types[Int(c)]))
+            }
+            rows.append(DatabaseRow(columns: columns, values: values))
+        }
+        return rows
+    }
+
+    private static func decode(_ text: String, type: Oid) -> DatabaseValue {
+        switch type {
+        case OID.bool: return .bool(text == "t")
+        case OID.int8, OID.int4, OID.int2, OID.oid: return Int64(text).map(DatabaseValue.integer) ?? .text(text)
+        case OID.float4, OID.float8, OID.numeric: return Double(text).map(DatabaseValue.double) ?? .text(text)
+        case OID.timestamptz, OID.timestamp:
+            return DatabaseValue.parseTimestamp(text).map(DatabaseValue.timestamp) ?? .text(text)
+        case OID.uuid: return UUID(uuidString: text).map(DatabaseValue.uuid) ?? .text(text)
+        default: return .text(text)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+/// The SQL dialect of a connection, for the few statements that differ (DDL, `BEGIN IMMEDIATE`).
+public enum SQLDialect: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// One open database connection, used synchronously inside ``Database/withConnection(_:)``.
+///
+/// Statements use PostgreSQL-style numbered placeholders (`$1`, `$2`, …) on both engines, and
+/// values are always bound as typed parameters, never built into the SQL text.
+///
+/// Deliberately not `Sendable`: a connection lives on its own serial queue and is reachable
+/// only inside the closures that run there. Statements observe the calling task's cancellation:
+/// a cancelled task's statement in flight is interrupted (`sqlite3_interrupt` semantics through a
+/// progress handler; `PQcancel` for PostgreSQL) and later statements are refused.
+public protocol SQLConnection: AnyObject {
+    /// Which SQL dialect this connection speaks.
+    var dialect: SQLDialect { get }
+
+    /// Runs one statement and returns its result rows (empty for statements without results).
+    /// - Parameters:
+    ///   - sql: one statement with `$n` placeholders.
+    ///   - parameters: the values for `$1`, `$2`, … in order.
+    ///   - cancellable: false for clean-up statements (ROLLBACK) that must run even in a cancelled task.
+    func query(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> [DatabaseRow]
+
+    /// Runs one statement and returns the number of rows it changed.
+    func execute(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> Int
+
+    /// Runs several `;`-separated statements without parameters (migrations).
+    func executeScript(_ sql: String) throws(DatabaseError)
+}
+
+extension SQLConnection {
+    /// Runs one statement and returns its rows.
+    public func query(_ sql: String, _ parameters: DatabaseValue...) throws(DatabaseError) -> [DatabaseRow] {
+        try query(sql, parameters, cancellable: true)
+    }
+
+    /// Runs one statement and returns its rows.
+    public func query(_ sql: String, _ parameters: [DatabaseValue]) throws(DatabaseError) -> [DatabaseRow] {
+        try query(sql, parameters, cancellable: true)
+    }
+
+    /// Runs one statement and returns the number of rows it changed.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: DatabaseValue...) throws(DatabaseError) -> Int {
+        try execute(sql, parameters, cancellable: true)
+    }
+
+    /// Runs one statement and returns the number of rows it changed.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [DatabaseValue]) throws(DatabaseError) -> Int {
+        try execute(sql, parameters, cancellable: true)
+    }
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back when it throws (or
+    /// when `rollback` is set, as for dry runs), then rethrows.
+    ///
+    /// SQLite transactions begin `IMMEDIATE`, taking the write lock up front, so two writers
+    /// wait on the busy timeout instead of failing on a lock upgrade.
+    public func transaction<T>(rollback: Bool = false, _ body: () throws -> T) throws -> T {
+        _ = try execute(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN", [], cancellable: true)
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            _ = try? execute("ROLLBACK", [], cancellable: false)
+            throw error
+        }
+        if rollback {
+            _ = try execute("ROLLBACK", [], cancellable: false)
+        } else {
+            do {
+                _ = try execute("COMMIT", [], cancellable: true)
+            } catch {
+                _ = try? execute("ROLLBACK", [], cancellable: false)
+                throw error
+            }
+        }
+        return result
+    }
+}
+
+/// What the pool needs of an engine connection besides running SQL.
+public protocol PooledConnection: SQLConnection, SendableMetatype {
+    /// Cheap check before reuse: still connected, not left inside a transaction.
+    func isReusable() -> Bool
+    /// Releases the engine handle. Called once, on the connection's queue.
+    func close()
+}

@@ -1,0 +1,235 @@
+import CSQLite
+import Dispatch
+import Foundation
+
+/// One libsqlite3 connection. Not thread-safe by design: it lives on one ``ConnectionWorker``.
+///
+/// Cancellation: a progress handler interrupts a running statement once the calling task is
+/// cancelled, and the busy handler stops waiting for a lock; both read `Task.isCancelled`, which
+/// works because statements run inside the calling task (see ``ConnectionWorker``).
+public final class SQLiteConnection: PooledConnection {
+    public let dialect = SQLDialect.sqlite
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    private let callbacks: CallbackState
+
+    /// State the C callbacks read through their context pointer.
+    private final class CallbackState {
+        let busyTimeoutNanoseconds: UInt64
+        var cancellable = true
+        var busySince: UInt64 = 0
+        init(busyTimeoutMilliseconds: Int) { busyTimeoutNanoseconds = UInt64(max(0, busyTimeoutMilliseconds)) * 1_000_000 }
+    }
+
+    private static let maxCachedStatements = 256
+    /// SQLITE_TRANSIENT: SQLite copies bound text before the call returns.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(path: String, busyTimeoutMilliseconds: Int) throws(DatabaseError) {
+        callbacks = CallbackState(busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            throw DatabaseError(.connection, "cannot open SQLite database \(path): \(message)", resultCode: rc)
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        let context = Unmanaged.passUnretained(callbacks).toOpaque()
+        sqlite3_busy_handler(db, { context, _ in
+            let state = Unmanaged<CallbackState>.fromOpaque(context!).takeUnretainedValue()
+            if state.cancellable && Task.isCancelled { return 0 }
+            let now = DispatchTime.now().uptimeNanoseconds
+            if state.busySince == 0 { state.busySince = now }
+            if now - state.busySince >= state.busyTimeoutNanoseconds { return 0 }
+            usleep(1_000)
+            return 1
+        }, context)
+        sqlite3_progress_handler(db, 1_000, { context in
+            let state = Unmanaged<CallbackState>.fromOpaque(context!).takeUnretainedValue()
+            return state.cancellable && Task.isCancelled ? 1 : 0
+        }, context)
+        try executeScript("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+    }
+
+    deinit { close() }
+
+    // MARK: - SQLConnection
+
+    public func query(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> [DatabaseRow] {
+        var rows: [DatabaseRow] = []
+        try run(sql, parameters, cancellable: cancellable) { statement, columns in
+            let count = columns.count
+            var values: [DatabaseValue] = []
+            values.reserveCapacity(count)
+            for i in 0..<Int32(count) { values.append(Self.value(statement, i)) }
+            rows.append(DatabaseRow(columns: columns, values: values))
+        }
+        return rows
+    }
+
+    public func execute(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> Int {
+        try run(sql, parameters, cancellable: cancellable) { _, _ in }
+        return Int(sqlite3_changes64(handle))
+    }
+
+    public func executeScript(_ sql: String) throws(DatabaseError) {
+        let db = try open()
+        try checkCancellation(cancellable: true, sql: sql)
+        var message: UnsafeMutablePointer<CChar>?
+        callbacks.busySince = 0
+        let rc = sqlite3_exec(db, sql, nil, nil, &message)
+        let text = message.map { String(cString: $0) }
+        sqlite3_free(message)
+        if rc != SQLITE_OK { throw error(rc, sql: sql, message: text) }
+    }
+
+    // MARK: - PooledConnection
+
+    public func isReusable() -> Bool {
+        guard let handle else { return false }
+        if sqlite3_get_autocommit(handle) == 0 {
+            // Left inside a transaction (e.g. a failed ROLLBACK): try once more, else discard.
+            _ = try? execute("ROLLBACK", [], cancellable: false)
+        }
+        return sqlite3_get_autocommit(handle) != 0
+    }
+
+    public func close() {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        statements = [:]
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    // MARK: - Statements
+
+    private func open() throws(DatabaseError) -> OpaquePointer {
+        guard let handle else { throw DatabaseError(.closed, "the SQLite connection is closed") }
+        return handle
+    }
+
+    private func checkCancellation(cancellable: Bool, sql: String) throws(DatabaseError) {
+        if cancellable && Task.isCancelled { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
+    }
+
+    /// Prepares (or reuses), binds, steps to the end calling `row` for each result row, resets.
+    private func run(
+        _ sql: String, _ parameters: [DatabaseValue], cancellable: Bool,
+        row: (OpaquePointer, [String]) -> Void
+    ) throws(DatabaseError) {
+        let db = try open()
+        try checkCancellation(cancellable: cancellable, sql: sql)
+        let statement = try prepare(sql, db: db)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(parameters, to: statement, sql: sql)
+        callbacks.cancellable = cancellable
+        callbacks.busySince = 0
+        defer { callbacks.cancellable = true }
+        var columns: [String]?
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_ROW {
+                if columns == nil {
+                    columns = (0..<sqlite3_column_count(statement)).map { String(cString: sqlite3_column_name(statement, $0)) }
+                }
+                row(statement, columns!)
+            } else if rc == SQLITE_DONE {
+                return
+            } else {
+                throw error(rc, sql: sql)
+            }
+        }
+    }
+
+    private func prepare(_ sql: String, db: OpaquePointer) throws(DatabaseError) -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        if statements.count >= Self.maxCachedStatements {
+            for statement in statements.values { sqlite3_finalize(statement) }
+            statements = [:]
+        }
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(db, Self.sqlitePlaceholders(sql), -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw error(rc, sql: sql) }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(_ parameters: [DatabaseValue], to statement: OpaquePointer, sql: String) throws(DatabaseError) {
+        let expected = Int(sqlite3_bind_parameter_count(statement))
+        guard expected == parameters.count else {
+            throw DatabaseError(.statement, "statement expects \(expected) parameters, got \(parameters.count)", sql: sql)
+        }
+        for (offset, value) in parameters.enumerated() {
+            let index = Int32(offset + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(statement, index)
+            case .text(let text): rc = sqlite3_bind_text(statement, index, text, -1, Self.transient)
+            case .integer(let int): rc = sqlite3_bind_int64(statement, index, int)
+            case .double(let double): rc = sqlite3_bind_double(statement, index, double)
+            case .bool(let bool): rc = sqlite3_bind_int64(statement, index, bool ? 1 : 0)
+            case .timestamp(let date): rc = sqlite3_bind_text(statement, index, DatabaseValue.formatTimestamp(date), -1, Self.transient)
+            case .uuid(let uuid): rc = sqlite3_bind_text(statement, index, uuid.uuidString.lowercased(), -1, Self.transient)
+            }
+            if rc != SQLITE_OK { throw error(rc, sql: sql) }
+        }
+    }
+
+    private static func value(_ statement: OpaquePointer, _ index: Int32) -> DatabaseValue {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))
+        case SQLITE_FLOAT: return .double(sqlite3_column_double(statement, index))
+        case SQLITE_NULL: return .null
+        default:
+            guard let text = sqlite3_column_text(statement, index) else { return .null }
+            let count = Int(sqlite3_column_bytes(statement, index))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        }
+    }
+
+    /// Rewrites `$1` placeholders as SQLite's `?1` (outside quoted text), so one statement text
+    /// serves both engines.
+    static func sqlitePlaceholders(_ sql: String) -> String {
+        guard sql.contains("$") else { return sql }
+        var out = ""
+        out.reserveCapacity(sql.utf8.count)
+        var inQuote: Character?
+        var previous: Character?
+        for ch in sql {
+            if let quote = inQuote {
+                if ch == quote { inQuote = nil }
+                out.append(ch)
+            } else if ch == "'" || ch == "\"" {
+                inQuote = ch
+                out.append(ch)
+            } else if ch.isNumber, previous == "$" {
+                out.removeLast()
+                out.append("?")
+                out.append(ch)
+            } else {
+                out.append(ch)
+            }
+            previous = ch
+        }
+        return out
+    }
+
+    private func error(_ rc: Int32, sql: String, message: String? = nil) -> DatabaseError {
+        let text = message ?? handle.map { String(cString: sqlite3_errmsg($0)) } ?? "SQLite error \(rc)"
+        let kind: DatabaseError.Kind
+        switch rc & 0xFF {
+        case SQLITE_CONSTRAINT: kind = .constraintViolation
+        case SQLITE_INTERRUPT: kind = .cancelled
+        case SQLITE_BUSY, SQLITE_LOCKED: kind = Task.isCancelled ? .cancelled : .busy
+        case SQLITE_CANTOPEN, SQLITE_NOTADB, SQLITE_IOERR: kind = .connection
+        default: kind = .statement
+        }
+        return DatabaseError(kind, kind == .cancelled ? "statement cancelled (\(text))" : text, resultCode: rc, sql: sql)
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Ticket numbers per tenant (`ST-1000`, `ST-1001`, …): sequential, never reused, no gaps.
+///
+/// `ticket_counters.next_number` is the number the next ticket gets. ``next(tenant:on:now:)`` must run inside the transaction that writes the ticket: it
+/// increments the tenant's counter row, whose row lock queues concurrent writers until commit,
+/// and a rollback returns the number along with everything else.
+public enum TicketCounter {
+    /// The number to use for the next ticket of `tenant`, allocated in the current transaction.
+    public static func next(tenant: UUID, on conn: any SQLConnection, now: Date) throws -> Int64 {
+        let rows = try conn.query(
+            """
+            INSERT INTO ticket_counters (tenant_id, next_number, updated_at) VALUES ($1, $2 + 1, $3)
+            ON CONFLICT (tenant_id) DO UPDATE
+                SET next_number = ticket_counters.next_number + 1, updated_at = excluded.updated_at
+            RETURNING next_number - 1 AS allocated
+            """,
+            .uuid(tenant), .integer(Schema.firstTicketNumber), .timestamp(now))
+        guard let number = rows.first?["allocated"].intValue else {
+            throw DatabaseError(.statement, "ticket counter for tenant \(tenant) returned no number")
+        }
+        return number
+    }
+
+    /// The ticket number text for a sequence number: `ST-1000`.
+    public static func ticketNumber(_ sequence: Int64) -> String { "ST-\(sequence)" }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import DatabaseUpdater
+
+struct DatabaseRoundTripTests {
+    @Test(arguments: Engine.allCases)
+    func everyParameterTypeRoundTrips(engine: Engine) async throws {
+        let db = try await TestDatabases.fresh(engine)
+        let t = db.dialect.testTypes
+        let instant = Date(timeIntervalSince1970: 1_795_000_000.123)
+        let id = UUID()
+        let rows = try await db.withConnection { conn in
+            try conn.execute("""
+                CREATE TABLE samples (k \(t.int) PRIMARY KEY, s TEXT, i \(t.int), d \(t.double), b \(t.bool),
+                                      ts \(t.time), u \(t.uuid), n TEXT)
+                """)
+            let values: [[DatabaseValue]] = [
+                [.integer(1), .text("Zoë — 東京 🚀 'quoted' \"double\" $1"), .integer(.max), .double(3.141592653589793),
+                 .bool(true), .timestamp(instant), .uuid(id), .null],
+                [.integer(2), .text(""), .integer(.min), .double(-2.5e-300), .bool(false), .timestamp(Date(timeIntervalSince1970: 0)),
+                 .uuid(UUID(uuidString: "00000000-0000-0000-0000-000000000000")!), .text("x")],
+            ]
+            for row in values {
+                try conn.execute("INSERT INTO samples (k, s, i, d, b, ts, u, n) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", row)
+            }
+            return try conn.query("SELECT k, s, i, d, b, ts, u, n FROM samples ORDER BY k")
+        }
+        #expect(rows.count == 2)
+        #expect(rows[0]["s"].stringValue == "Zoë — 東京 🚀 'quoted' \"double\" $1")
+        #expect(rows[0]["i"].intValue == .max)
+        #expect(rows[0]["d"].doubleValue == 3.141592653589793)
+        #expect(rows[0]["b"].boolValue == true)
+        #expect(rows[0]["ts"].dateValue == instant)
+        #expect(rows[0]["u"].uuidValue == id)
+        #expect(rows[0]["n"].isNull)
+        #expect(rows[1]["s"].stringValue == "")
+        #expect(rows[1]["i"].intValue == .min)
+        #expect(rows[1]["d"].doubleValue == -2.5e-300)
+        #expect(rows[1]["b"].boolValue == false)
+        #expect(rows[1]["ts"].dateValue == Date(timeIntervalSince1970: 0))
+        #expect(rows[1]["n"].stringValue == "x")
+        await db.close()
+    }
+
+    @Test(arguments: Engine.allCases)
+    func aThrownErrorRollsTheTransactionBack(engine: Engine) async throws {
+        struct Injected: Error {}
+        let db = try await TestDatabases.fresh(engine)
+        _ = try await db.withConnection { conn in try conn.execute("CREATE TABLE things (name TEXT NOT NULL)") }
+        await #expect(throws: Injected.self) {
+            try await db.transaction { conn in
+                try conn.execute("INSERT INTO things (name) VALUES ($1)", .text("first"))
+                throw Injected()
+            }
+        }
+        let count = try await db.withConnection { conn in try conn.query("SELECT COUNT(*) AS n FROM things")[0]["n"].intValue }
+        #expect(count == 0)
+        // Committed work stays.
+        try await db.transaction { conn in _ = try conn.execute("INSERT INTO things (name) VALUES ($1)", .text("kept")) }
+        let after = try await db.withConnection { conn in try conn.query("SELECT name FROM things").map { $0["name"].stringValue } }
+        #expect(after == ["kept"])
+        await db.close()
+    }
+
+    @Test(arguments: Engine.allCases)
+    func dryRunTransactionsAlwaysRollBack(engine: Engine) async throws {
+        let db = try await TestDatabases.fresh(engine)
+        _ = try await db.withConnection { conn in try conn.execute("CREATE TABLE things (name TEXT NOT NULL)") }
+        let seen = try await db.transaction(rollback: true) { conn in
+            try conn.execute("INSERT INTO things (name) VALUES ($1)", .text("ghost"))
+            return try conn.query("SELECT COUNT(*) AS n FROM things")[0]["n"].intValue
+        }
+        #expect(seen == 1)
+        let count = try await db.withConnection { conn in try conn.query("SELECT COUNT(*) AS n FROM things")[0]["n"].intValue }
+        #expect(count == 0)
+        await db.close()
+    }
+
+    @Test(arguments: Engine.allCases)
+    func constraintViolationsCarryTheEngineCode(engine: Engine) async throws {
+        let db = try await TestDatabases.fresh(engine)
+        _ = try await db.withConnection { conn in try conn.execute("CREATE TABLE things (name TEXT UNIQUE NOT NULL)") }
+        do {
+            try await db.transaction { conn in
+                try conn.execute("INSERT INTO things (name) VALUES ($1)", .text("same"))
+                try conn.execute("INSERT INTO things (name) VALUES ($1)", .text("same"))
+            }
+            Issue.record("duplicate accepted")
+        } catch let error as DatabaseError {
+            #expect(error.kind == .constraintViolation)
+            #expect(!error.description.contains("\n"))
+            switch engine {
+            case .postgres: #expect(error.sqlState == "23505")
+            case .sqlite: #expect(error.resultCode == 2067)  // SQLITE_CONSTRAINT_UNIQUE
+            }
+        }
+        await db.close()
+    }
+
+    @Test(arguments: Engine.allCases)
+    func wrongParameterCountIsAStatementError(engine: Engine) async throws {
+        let db = try await TestDatabases.fresh(engine)
+        await #expect(throws: DatabaseError.self) {
+            try await db.withConnection { conn in try conn.query("SELECT $1::text AS a, $2::text AS b".replacingOccurrences(of: "::text", with: engine == .sqlite ? "" : "::text"), .text("only one")) }
+        }
+        // The connection is still usable afterwards.
+        let one = try await db.withConnection { conn in try conn.query("SELECT 1 AS one")[0]["one"].intValue }
+        #expect(one == 1)
+        await db.close()
+    }
+}

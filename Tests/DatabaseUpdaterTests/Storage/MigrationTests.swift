@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import DatabaseUpdater
+
+struct MigrationTests {
+    private static let tables = ["business_record_activities", "business_records", "customers", "service_tickets", "tenants", "ticket_counters"]
+
+    private func tableNames(_ db: any Database) async throws -> [String] {
+        let sql = db.dialect == .sqlite
+            ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
+        return try await db.withConnection { conn in try conn.query(sql).compactMap { $0["name"].stringValue } }
+    }
+
+    @Test(arguments: Engine.allCases)
+    func migrationsAreIdempotent(engine: Engine) async throws {
+        let db = try await TestDatabases.fresh(engine)
+        let first = try await Migrator.migrate(db)
+        #expect(first.applied == Schema.migrations.map(\.version))
+        let tablesAfterFirst = try await tableNames(db)
+        #expect(Set(tablesAfterFirst).isSuperset(of: Self.tables))
+        let second = try await Migrator.migrate(db)
+        #expect(second.applied.isEmpty)
+        #expect(second.currentVersion == first.currentVersion)
+        #expect(try await tableNames(db) == tablesAfterFirst)
+        let counts = try await db.withConnection { conn in
+            try (conn.query("SELECT COUNT(*) AS n FROM tenants")[0]["n"].intValue,
+                 conn.query("SELECT COUNT(*) AS n FROM schema_migrations")[0]["n"].intValue)
+        }
+        #expect(counts.0 == 1)
+        #expect(counts.1 == Int64(Schema.migrations.count))
+        await db.close()
+    }
+
+    @Test(arguments: Engine.allCases)
+    func defaultTenantAndCustomerAreSeeded(engine: Engine) async throws {
+        let db = try await TestDatabases.migrated(engine)
+        let rows = try await db.withConnection { conn in
+            try conn.query("SELECT t.id AS tenant, c.id AS customer, k.next_number AS next FROM tenants t "
+                + "JOIN customers c ON c.tenant_id = t.id JOIN ticket_counters k ON k.tenant_id = t.id")
+        }
+        #expect(rows.count == 1)
+        #expect(rows.first?["tenant"].uuidValue == UUID(uuidString: Schema.defaultTenantID))
+        #expect(rows.first?["customer"].stringValue == Schema.defaultCustomerID)
+        #expect(rows.first?["next"].intValue == Schema.firstTicketNumber)
+        await db.close()
+    }
+
+    @Test(arguments: Engine.allCases)
+    func concurrentMigrationsSerialise(engine: Engine) async throws {
+        let location = try await TestDatabases.freshLocation(engine)
+        let a = try await DatabaseFactory.open(location, poolSize: 1)
+        let b = try await DatabaseFactory.open(location, poolSize: 1)
+        async let first = Migrator.migrate(a)
+        async let second = Migrator.migrate(b)
+        let reports = try await [first, second]
+        #expect(reports.flatMap(\.applied).sorted() == Schema.migrations.map(\.version))
+        await a.close()
+        await b.close()
+    }
+
+    @Test(arguments: Engine.allCases)
+    func schemaEnforcesForeignKeysAndChecks(engine: Engine) async throws {
+        let db = try await TestDatabases.migrated(engine)
+        let now = Date()
+        await #expect(throws: DatabaseError.self) {
+            // An activity on a lead that does not exist.
+            try await db.transaction { conn in
+                try conn.execute("""
+                    INSERT INTO business_record_activities (id, tenant_id, business_record_id, activity_type, subject,
+                        activity_date, status, created_at, updated_at) VALUES ($1, $2, $3, 'call', 'x', $4, 'planned', $4, $4)
+                    """, .uuid(UUID()), .uuid(UUID(uuidString: Schema.defaultTenantID)!), .uuid(UUID()), .timestamp(now))
+            }
+        }
+        await #expect(throws: DatabaseError.self) {
+            // A ticket for a customer the tenant does not have.
+            try await db.transaction { conn in
+                try conn.execute("""
+                    INSERT INTO service_tickets (id, tenant_id, customer_id, ticket_number, sequence_number, category, title,
+                        description, priority, status, created_at, updated_at)
+                    VALUES ($1, $2, 'nobody', 'ST-1', 1, 'x', 'x', 'x', 'low', 'open', $3, $3)
+                    """, .uuid(UUID()), .uuid(UUID(uuidString: Schema.defaultTenantID)!), .timestamp(now))
+            }
+        }
+        await db.close()
+    }
+}
