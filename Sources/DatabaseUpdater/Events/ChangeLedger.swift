@@ -1,0 +1,45 @@
+import Foundation
+
+/// An append-only JSON-lines file of every committed change event (`data/changes.jsonl`):
+/// the durable ground truth, one event per line.
+public actor ChangeLedger {
+    /// Where the ledger is.
+    public nonisolated let url: URL
+    private var handle: FileHandle?
+
+    /// Opens (creating if needed) the ledger at `url`.
+    public init(url: URL) throws {
+        self.url = url
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: url.path) {
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
+        handle = try FileHandle(forWritingTo: url)
+    }
+
+    /// Appends `events`, one JSON object per line, in one write.
+    public func append(_ events: [ChangeEvent]) throws {
+        guard !events.isEmpty, let handle else { return }
+        var data = Data()
+        for event in events {
+            data.append(contentsOf: event.jsonLine.utf8)
+            data.append(0x0A)
+        }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+    }
+
+    /// Reads every event in the ledger (for tests and tools; the file may be large).
+    public func readAll() throws -> [ChangeEvent] {
+        let decoder = JSONDecoder()
+        return try String(decoding: Data(contentsOf: url), as: UTF8.self)
+            .split(separator: "\n")
+            .map { try decoder.decode(ChangeEvent.self, from: Data($0.utf8)) }
+    }
+
+    /// Closes the file.
+    public func close() throws {
+        try handle?.close()
+        handle = nil
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// What one execution did: one updater, one tenant, one fire time.
+public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
+    public enum Outcome: String, Codable, Sendable, CaseIterable {
+        case succeeded
+        case failed
+        case timedOut = "timed_out"
+        /// Not run: the previous execution of the same updater and tenant was still running.
+        case skipped
+    }
+
+    /// Rows written to one table by one kind of operation.
+    public struct RowCount: Codable, Sendable, Equatable, Hashable {
+        public var table: String
+        public var operation: RowChange.Operation
+        public var count: Int
+    }
+
+    public var id: UUID
+    public var updater: String
+    public var tenant: UUID
+    /// The fire time the execution was scheduled for (and seeded and stamped with).
+    public var scheduledAt: Date
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var outcome: Outcome
+    /// Rolled back on purpose: nothing persisted and no change events.
+    public var dryRun: Bool
+    /// The run seed; with `scheduledAt`, `tenant` and `updater` it reproduces the rows.
+    public var seed: UInt64
+    /// Rows per table and operation: written, or for a dry run, what would have been.
+    public var rows: [RowCount]
+    /// One line, when the outcome is not `succeeded`.
+    public var error: String?
+    /// For dry runs: a few of the rows that would have been inserted, per table.
+    public var sample: [String: [[String: String]]]?
+
+    /// Seconds from start to finish.
+    public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }
+
+    /// Total rows across tables and operations.
+    public var totalRows: Int { rows.reduce(0) { $0 + $1.count } }
+
+    /// Counts `changes` per table and operation, in first-seen order.
+    static func rowCounts(_ changes: [RowChange]) -> [RowCount] {
+        var counts: [RowCount] = []
+        for change in changes {
+            if let i = counts.firstIndex(where: { $0.table == change.table && $0.operation == change.operation }) {
+                counts[i].count += 1
+            } else {
+                counts.append(RowCount(table: change.table, operation: change.operation, count: 1))
+            }
+        }
+        return counts
+    }
+}
+
+/// JSON as the tool writes it everywhere: ISO 8601 UTC timestamps with milliseconds.
+public enum JSONCoding {
+    /// An encoder with the tool's date format; `pretty` for people.
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(DatabaseValue.formatTimestamp(date))
+        }
+        return encoder
+    }
+
+    /// A decoder reading what ``encoder(pretty:)`` writes.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = DatabaseValue.parseTimestamp(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 time: \(text)"))
+            }
+            return date
+        }
+        return decoder
+    }
+}

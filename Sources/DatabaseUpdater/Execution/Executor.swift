@@ -1,0 +1,183 @@
+import Foundation
+import Logging
+
+/// Runs executions safely: each holds a slot of the concurrency cap, runs in one transaction
+/// (all of its rows or none), is cancelled and rolled back at its timeout, and is recorded in the
+/// history. Change events go to the ledger and subscribers only after a commit.
+public final class Executor: Sendable {
+    /// How executions run.
+    public struct Settings: Sendable {
+        /// `maxConcurrentExecutions`.
+        public var maxConcurrentExecutions: Int
+        /// `executionTimeoutMinutes`, as a duration.
+        public var timeout: Duration
+        /// Retention for closed tickets and completed activities; nil keeps everything.
+        public var retentionDays: Int?
+
+        public init(maxConcurrentExecutions: Int = 2, timeout: Duration = .seconds(600), retentionDays: Int? = nil) {
+            self.maxConcurrentExecutions = maxConcurrentExecutions
+            self.timeout = timeout
+            self.retentionDays = retentionDays
+        }
+    }
+
+    /// One execution to run.
+    public struct Request: Sendable {
+        public var updater: any BaseUpdater
+        public var tenant: Tenant
+        /// The fire time: seeds the random source and stamps the rows.
+        public var scheduledAt: Date
+        public var dryRun: Bool
+        public var seed: UInt64
+
+        public init(updater: any BaseUpdater, tenant: Tenant, scheduledAt: Date, dryRun: Bool, seed: UInt64) {
+            self.updater = updater
+            self.tenant = tenant
+            self.scheduledAt = scheduledAt
+            self.dryRun = dryRun
+            self.seed = seed
+        }
+    }
+
+    public let settings: Settings
+    private let database: any Database
+    private let history: ExecutionHistory
+    private let ledger: ChangeLedger
+    private let events: ChangeEventBus
+    private let clock: any UpdaterClock
+    private let limiter: ConcurrencyLimiter
+    private let metrics = ExecutionMetricsReporter()
+    private let logger: Logger
+
+    public init(
+        database: any Database, history: ExecutionHistory, ledger: ChangeLedger, events: ChangeEventBus,
+        clock: any UpdaterClock, settings: Settings, logger: Logger = Logger(label: "updater.executor")
+    ) {
+        self.database = database
+        self.history = history
+        self.ledger = ledger
+        self.events = events
+        self.clock = clock
+        self.settings = settings
+        self.logger = logger
+        limiter = ConcurrencyLimiter(limit: settings.maxConcurrentExecutions)
+    }
+
+    /// Executions holding a slot right now.
+    public var running: Int { get async { await limiter.inUse } }
+
+    /// Runs one execution and returns its record (already stored in the history). Never throws:
+    /// every failure is an outcome.
+    public func execute(_ request: Request) async -> ExecutionRecord {
+        let id = UUID()
+        do {
+            try await limiter.acquire()
+        } catch {
+            return await finish(request, id: id, started: clock.now(), outcome: .failed, changes: [], samples: nil,
+                                error: "cancelled while waiting for a free execution slot")
+        }
+        let started = clock.now()
+        let random = SeededRandom(runSeed: request.seed, tenant: request.tenant.id, updater: request.updater.name, fireTime: request.scheduledAt)
+        let retention = settings.retentionDays
+        let database = database
+        let result: Result<UpdaterOutput, any Error>
+        do {
+            let output = try await withTimeout(settings.timeout) {
+                try await database.transaction(rollback: request.dryRun) { conn in
+                    var context = UpdaterContext(tenant: request.tenant, fireTime: request.scheduledAt, random: random,
+                                                 dryRun: request.dryRun, retentionDays: retention, connection: conn)
+                    try request.updater.run(&context)
+                    return UpdaterOutput(changes: context.changes, samples: context.samples)
+                }
+            }
+            result = .success(output)
+        } catch {
+            result = .failure(error)
+        }
+        await limiter.release()
+        switch result {
+        case .success(let output):
+            return await finish(request, id: id, started: started, outcome: .succeeded, changes: output.changes,
+                                samples: request.dryRun ? output.samples : nil, error: nil)
+        case .failure(let error as ExecutionTimedOut):
+            return await finish(request, id: id, started: started, outcome: .timedOut, changes: [], samples: nil,
+                                error: error.description)
+        case .failure(let error):
+            return await finish(request, id: id, started: started, outcome: .failed, changes: [], samples: nil,
+                                error: Self.oneLine(error))
+        }
+    }
+
+    /// Records a fire that was not run because the previous one is still running.
+    public func recordSkipped(_ request: Request, reason: String) async -> ExecutionRecord {
+        await finish(request, id: UUID(), started: clock.now(), outcome: .skipped, changes: [], samples: nil, error: reason)
+    }
+
+    // MARK: - Internals
+
+    private struct UpdaterOutput: Sendable {
+        var changes: [RowChange]
+        var samples: [String: [[String: String]]]
+    }
+
+    private func finish(
+        _ request: Request, id: UUID, started: Date, outcome: ExecutionRecord.Outcome, changes: [RowChange],
+        samples: [String: [[String: String]]]?, error: String?
+    ) async -> ExecutionRecord {
+        let finished = clock.now()
+        let record = ExecutionRecord(
+            id: id, updater: request.updater.name, tenant: request.tenant.id, scheduledAt: request.scheduledAt,
+            startedAt: started, finishedAt: finished, outcome: outcome, dryRun: request.dryRun, seed: request.seed,
+            rows: ExecutionRecord.rowCounts(changes), error: error, sample: samples)
+        if outcome == .succeeded && !request.dryRun && !changes.isEmpty {
+            // After the commit, never before and never after a rollback.
+            let events = changes.map {
+                ChangeEvent(change: $0, tenant: request.tenant.id, updater: request.updater.name, execution: id, committedAt: finished)
+            }
+            do {
+                try await ledger.append(events)
+            } catch {
+                logger.error("could not append to the change ledger", metadata: ["error": "\(error)", "execution": "\(id)"])
+            }
+            await self.events.publish(events)
+        }
+        do {
+            try await history.record(record)
+        } catch {
+            logger.error("could not record the execution in the history", metadata: ["error": "\(error)", "execution": "\(id)"])
+        }
+        metrics.report(record)
+        return record
+    }
+
+    private static func oneLine(_ error: any Error) -> String {
+        DatabaseError.oneLine("\(error)")
+    }
+}
+
+/// The execution ran past its timeout; its statement was cancelled and its transaction rolled back.
+struct ExecutionTimedOut: Error, CustomStringConvertible {
+    let timeout: Duration
+    var description: String { "timed out after \(timeout); the statement in flight was cancelled and the transaction rolled back" }
+}
+
+/// Runs `operation`, cancelling it at `timeout` and waiting for it to wind down (its rollback)
+/// before throwing ``ExecutionTimedOut``.
+func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw ExecutionTimedOut(timeout: timeout)
+        }
+        defer { group.cancelAll() }
+        do {
+            guard let value = try await group.next() ?? nil else { throw CancellationError() }
+            return value
+        } catch let timedOut as ExecutionTimedOut {
+            group.cancelAll()
+            while (try? await group.next()) != nil {}  // let the cancelled work roll back first
+            throw timedOut
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// The random source every generator uses: xoshiro256** (Blackman & Vigna), seeded through
+/// SplitMix64 from a 64-bit seed.
+///
+/// The algorithm and every derived method (ranges, doubles, picks) are written here rather than
+/// taken from the standard library, whose `random(in:using:)` algorithms may change between
+/// Swift releases: the same seed gives the same sequence on every platform and release.
+/// Changing anything here changes generated data and must be noted in the changelog.
+public struct SeededRandom: Sendable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// A generator whose sequence is fully determined by `seed`.
+    public init(seed: UInt64) {
+        var x = seed
+        func splitMix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+    }
+
+    /// The generator for one execution: seeded from the run seed, the tenant, the updater and
+    /// the fire time (whole seconds), hashed with FNV-1a. The same four inputs always give the
+    /// same rows, whatever else runs.
+    public init(runSeed: UInt64, tenant: UUID, updater: String, fireTime: Date) {
+        let key = "\(runSeed)|\(tenant.uuidString.lowercased())|\(updater)|\(Int64(fireTime.timeIntervalSince1970.rounded(.down)))"
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        self.init(seed: hash)
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
+    }
+
+    /// A uniform integer in `range` (Lemire's multiply-shift with rejection, unbiased).
+    public mutating func int(in range: ClosedRange<Int>) -> Int {
+        let span = UInt64(bitPattern: Int64(range.upperBound) &- Int64(range.lowerBound)) &+ 1
+        if span == 0 { return Int(truncatingIfNeeded: next()) }  // the full 64-bit range
+        var product = next().multipliedFullWidth(by: span)
+        if product.low < span {
+            let threshold = (0 &- span) % span
+            while product.low < threshold { product = next().multipliedFullWidth(by: span) }
+        }
+        return range.lowerBound &+ Int(truncatingIfNeeded: product.high)
+    }
+
+    /// A uniform double in [0, 1) with 53 random bits.
+    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// A uniform double in `range`.
+    public mutating func double(in range: ClosedRange<Double>) -> Double {
+        range.lowerBound + unit() * (range.upperBound - range.lowerBound)
+    }
+
+    /// True with probability `p`.
+    public mutating func chance(_ p: Double) -> Bool { unit() < p }
+
+    /// One element, uniformly.
+    public mutating func pick<T>(_ items: [T]) -> T { items[int(in: 0...(items.count - 1))] }
+
+    /// One element, with the given relative weights.
+    public mutating func pick<T>(_ items: [(T, Double)]) -> T {
+        let total = items.reduce(0) { $0 + $1.1 }
+        var r = unit() * total
+        for (item, weight) in items {
+            if r < weight { return item }
+            r -= weight
+        }
+        return items[items.count - 1].0
+    }
+
+    /// `count` distinct elements in random order (partial Fisher–Yates).
+    public mutating func sample<T>(_ items: [T], count: Int) -> [T] {
+        var pool = items
+        let n = min(count, pool.count)
+        for i in 0..<n { pool.swapAt(i, int(in: i...(pool.count - 1))) }
+        return Array(pool.prefix(n))
+    }
+
+    /// A random (version 4) UUID drawn from this generator, so row ids are reproducible too.
+    public mutating func uuid() -> UUID {
+        let a = next(), b = next()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: a >> (8 * UInt64(i))) }
+        for i in 0..<8 { bytes[8 + i] = UInt8(truncatingIfNeeded: b >> (8 * UInt64(i))) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    /// `count` random decimal digits.
+    public mutating func digits(_ count: Int) -> String {
+        String((0..<count).map { _ in Character(String(int(in: 0...9))) })
+    }
+}

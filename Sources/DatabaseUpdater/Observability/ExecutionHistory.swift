@@ -1,0 +1,123 @@
+import Foundation
+
+/// Every execution record, in a SQLite state file of its own (`data/state.sqlite`), separate
+/// from the target database so that monitors of the target never see our bookkeeping. It
+/// survives restarts, and `updater status` reads it with or without a running service.
+public final class ExecutionHistory: Sendable {
+    private let database: SQLiteDatabase
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "execution history",
+            sqlite: """
+                CREATE TABLE executions (
+                    id TEXT PRIMARY KEY,
+                    updater TEXT NOT NULL,
+                    tenant TEXT NOT NULL,
+                    scheduled_at TEXT NOT NULL,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT NOT NULL,
+                    duration_seconds REAL NOT NULL,
+                    outcome TEXT NOT NULL,
+                    dry_run INTEGER NOT NULL,
+                    seed TEXT NOT NULL,
+                    rows TEXT NOT NULL,
+                    error TEXT,
+                    sample TEXT
+                );
+                CREATE INDEX executions_started ON executions (started_at);
+                CREATE INDEX executions_updater_started ON executions (updater, started_at);
+                """,
+            postgres: "")  // the state file is always SQLite
+    ]
+
+    /// Opens (creating and migrating) the history in `directory/state.sqlite`.
+    public init(directory: URL) async throws {
+        database = try SQLiteDatabase(path: directory.appendingPathComponent("state.sqlite").path, poolSize: 2)
+        try await Migrator.migrate(database, migrations: Self.migrations)
+    }
+
+    /// Stores a record.
+    public func record(_ record: ExecutionRecord) async throws {
+        let encoder = JSONCoding.encoder()
+        let rows = String(decoding: try encoder.encode(record.rows), as: UTF8.self)
+        let sample = try record.sample.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        _ = try await database.withConnection { conn in
+            try conn.execute(
+                """
+                INSERT INTO executions (id, updater, tenant, scheduled_at, started_at, finished_at, duration_seconds, outcome,
+                                        dry_run, seed, rows, error, sample)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                """,
+                .uuid(record.id), .text(record.updater), .uuid(record.tenant), .timestamp(record.scheduledAt),
+                .timestamp(record.startedAt), .timestamp(record.finishedAt), .double(record.durationSeconds),
+                .text(record.outcome.rawValue), .bool(record.dryRun), .text(String(record.seed)), .text(rows),
+                record.error.map(DatabaseValue.text) ?? .null, sample.map(DatabaseValue.text) ?? .null)
+        }
+    }
+
+    /// The most recent records, newest first, optionally for one updater.
+    public func recent(limit: Int = 50, updater: String? = nil) async throws -> [ExecutionRecord] {
+        let rows = try await database.withConnection { conn in
+            if let updater {
+                return try conn.query("SELECT * FROM executions WHERE updater = $1 ORDER BY started_at DESC, id LIMIT $2",
+                                      .text(updater), .integer(Int64(limit)))
+            }
+            return try conn.query("SELECT * FROM executions ORDER BY started_at DESC, id LIMIT $1", .integer(Int64(limit)))
+        }
+        let decoder = JSONCoding.decoder()
+        return rows.compactMap { row in
+            guard let id = row["id"].uuidValue, let tenant = row["tenant"].uuidValue,
+                  let scheduled = row["scheduled_at"].dateValue, let started = row["started_at"].dateValue,
+                  let finished = row["finished_at"].dateValue,
+                  let outcome = row["outcome"].stringValue.flatMap(ExecutionRecord.Outcome.init(rawValue:)) else { return nil }
+            let counts = (try? decoder.decode([ExecutionRecord.RowCount].self, from: Data((row["rows"].stringValue ?? "[]").utf8))) ?? []
+            let sample = row["sample"].stringValue.flatMap { try? decoder.decode([String: [[String: String]]].self, from: Data($0.utf8)) }
+            return ExecutionRecord(
+                id: id, updater: row["updater"].stringValue ?? "", tenant: tenant, scheduledAt: scheduled, startedAt: started,
+                finishedAt: finished, outcome: outcome, dryRun: row["dry_run"].boolValue ?? false,
+                seed: UInt64(row["seed"].stringValue ?? "") ?? 0, rows: counts, error: row["error"].stringValue, sample: sample)
+        }
+    }
+
+    /// Per-updater metrics over every real (not dry-run) execution.
+    public func metrics() async throws -> [UpdaterMetrics] {
+        try await database.withConnection { conn in
+            let totals = try conn.query(
+                """
+                SELECT updater,
+                       SUM(CASE WHEN outcome <> 'skipped' THEN 1 ELSE 0 END) AS total,
+                       SUM(CASE WHEN outcome = 'succeeded' THEN 1 ELSE 0 END) AS succeeded,
+                       SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS failed,
+                       SUM(CASE WHEN outcome = 'timed_out' THEN 1 ELSE 0 END) AS timed_out,
+                       SUM(CASE WHEN outcome = 'skipped' THEN 1 ELSE 0 END) AS skipped,
+                       AVG(CASE WHEN outcome <> 'skipped' THEN duration_seconds END) AS average_duration
+                FROM executions WHERE dry_run = 0 GROUP BY updater ORDER BY updater
+                """)
+            return try totals.map { row in
+                let name = row["updater"].stringValue ?? ""
+                let last = try conn.query(
+                    "SELECT started_at, duration_seconds, outcome FROM executions WHERE updater = $1 AND dry_run = 0 AND outcome <> 'skipped' ORDER BY started_at DESC LIMIT 1",
+                    .text(name)).first
+                let lastError = try conn.query(
+                    "SELECT error FROM executions WHERE updater = $1 AND dry_run = 0 AND error IS NOT NULL AND outcome <> 'skipped' ORDER BY started_at DESC LIMIT 1",
+                    .text(name)).first?["error"].stringValue
+                return UpdaterMetrics(
+                    updater: name,
+                    totalExecutions: Int(row["total"].intValue ?? 0),
+                    successfulExecutions: Int(row["succeeded"].intValue ?? 0),
+                    failedExecutions: Int(row["failed"].intValue ?? 0),
+                    timedOutExecutions: Int(row["timed_out"].intValue ?? 0),
+                    skippedExecutions: Int(row["skipped"].intValue ?? 0),
+                    averageDurationSeconds: row["average_duration"].doubleValue,
+                    lastDurationSeconds: last?["duration_seconds"].doubleValue,
+                    lastExecutionTime: last?["started_at"].dateValue,
+                    lastOutcome: last?["outcome"].stringValue.flatMap(ExecutionRecord.Outcome.init(rawValue:)),
+                    lastError: lastError)
+            }
+        }
+    }
+
+    /// Closes the state file.
+    public func close() async { await database.close() }
+}

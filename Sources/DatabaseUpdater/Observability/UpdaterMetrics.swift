@@ -1,0 +1,37 @@
+import Foundation
+import Metrics
+
+/// Per-updater execution metrics (real executions; dry runs are not counted).
+public struct UpdaterMetrics: Codable, Sendable, Equatable {
+    public var updater: String
+    /// Executions that ran (succeeded + failed + timed out).
+    public var totalExecutions: Int
+    public var successfulExecutions: Int
+    public var failedExecutions: Int
+    public var timedOutExecutions: Int
+    /// Fires not run because the previous one was still running.
+    public var skippedExecutions: Int
+    public var averageDurationSeconds: Double?
+    public var lastDurationSeconds: Double?
+    public var lastExecutionTime: Date?
+    public var lastOutcome: ExecutionRecord.Outcome?
+    public var lastError: String?
+}
+
+/// Reports executions to swift-metrics, for whatever backend the process bootstraps
+/// (Prometheus in the service).
+struct ExecutionMetricsReporter: Sendable {
+    func report(_ record: ExecutionRecord) {
+        guard !record.dryRun else { return }
+        let tenant = record.tenant.uuidString.lowercased()
+        Counter(label: "updater_executions_total",
+                dimensions: [("updater", record.updater), ("tenant", tenant), ("outcome", record.outcome.rawValue)]).increment()
+        guard record.outcome != .skipped else { return }
+        Timer(label: "updater_execution_duration_seconds", dimensions: [("updater", record.updater)], preferredDisplayUnit: .seconds)
+            .recordNanoseconds(Int64(record.durationSeconds * 1e9))
+        for count in record.rows where record.outcome == .succeeded {
+            Counter(label: "updater_rows_written_total",
+                    dimensions: [("table", count.table), ("operation", count.operation.rawValue)]).increment(by: count.count)
+        }
+    }
+}

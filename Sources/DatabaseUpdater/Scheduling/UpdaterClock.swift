@@ -1,0 +1,34 @@
+import Foundation
+
+/// The only source of "now" and of waiting in the library, so that a simulated clock can drive
+/// the scheduler and executor in tests and simulations.
+public protocol UpdaterClock: Sendable {
+    /// The current instant.
+    func now() -> Date
+    /// Suspends until `deadline` (or throws `CancellationError`).
+    func sleep(until deadline: Date) async throws
+}
+
+extension UpdaterClock {
+    /// Suspends for `duration`.
+    public func sleep(for duration: Duration) async throws {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        try await sleep(until: now().addingTimeInterval(seconds))
+    }
+}
+
+/// The real clock.
+public struct SystemClock: UpdaterClock {
+    public init() {}
+
+    public func now() -> Date { Date() }
+
+    public func sleep(until deadline: Date) async throws {
+        let interval = deadline.timeIntervalSinceNow
+        if interval > 0 {
+            try await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)), tolerance: .zero)
+        } else {
+            try Task.checkCancellation()
+        }
+    }
+}

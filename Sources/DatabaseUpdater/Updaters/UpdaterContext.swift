@@ -1,0 +1,108 @@
+import Foundation
+
+/// One row an execution inserted, updated or deleted.
+public struct RowChange: Sendable, Hashable, Codable {
+    public enum Operation: String, Sendable, Codable, CaseIterable {
+        case insert, update, delete
+    }
+    public var table: String
+    public var operation: Operation
+    /// The row's primary key.
+    public var key: String
+}
+
+/// What an updater is given for one execution: the tenant, the fire time, a seeded random
+/// source and the transaction's connection. Every write goes through it, which is how rows are
+/// counted, change events collected and tenants kept apart (updates and deletes always match
+/// `tenant_id` too).
+///
+/// Not `Sendable`: it lives inside the execution's transaction closure.
+public struct UpdaterContext {
+    /// The tenant this execution writes for.
+    public let tenant: Tenant
+    /// The scheduled fire time; generated timestamps derive from it, not from the wall clock,
+    /// so the same seed and fire time give the same rows.
+    public let fireTime: Date
+    /// The execution's random source (see ``SeededRandom``).
+    public var random: SeededRandom
+    /// Whether the transaction will be rolled back.
+    public let dryRun: Bool
+    /// Delete closed tickets and completed activities older than this many days; nil = keep.
+    public let retentionDays: Int?
+    /// Rows written so far, in order.
+    public private(set) var changes: [RowChange] = []
+    /// Up to ``sampleLimit`` inserted rows per table, as column → text, for dry-run reports.
+    public private(set) var samples: [String: [[String: String]]] = [:]
+
+    /// Rows kept per table in ``samples``.
+    public static let sampleLimit = 3
+
+    let connection: any SQLConnection
+
+    init(tenant: Tenant, fireTime: Date, random: SeededRandom, dryRun: Bool, retentionDays: Int?, connection: any SQLConnection) {
+        self.tenant = tenant
+        self.fireTime = fireTime
+        self.random = random
+        self.dryRun = dryRun
+        self.retentionDays = retentionDays
+        self.connection = connection
+    }
+
+    /// Reads rows (never counted as changes).
+    public func query(_ sql: String, _ parameters: DatabaseValue...) throws -> [DatabaseRow] {
+        try connection.query(sql, parameters)
+    }
+
+    /// Inserts one row with primary key `id`; `tenant_id` is added for you.
+    public mutating func insert(into table: String, id: UUID, _ columns: KeyValuePairs<String, DatabaseValue>) throws {
+        var names = ["id", "tenant_id"]
+        var values: [DatabaseValue] = [.uuid(id), .uuid(tenant.id)]
+        for (name, value) in columns {
+            names.append(name)
+            values.append(value)
+        }
+        let placeholders = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
+        try connection.execute("INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(placeholders))", values)
+        record(table, .insert, id)
+        if samples[table, default: []].count < Self.sampleLimit {
+            var sample: [String: String] = [:]
+            for (name, value) in zip(names, values) { sample[name] = value.stringValue ?? "NULL" }
+            samples[table, default: []].append(sample)
+        }
+    }
+
+    /// Updates the row `id` of this tenant. Returns false (and records nothing) when no such row.
+    @discardableResult
+    public mutating func update(_ table: String, id: UUID, set columns: KeyValuePairs<String, DatabaseValue>) throws -> Bool {
+        var assignments: [String] = []
+        var values: [DatabaseValue] = []
+        for (name, value) in columns {
+            values.append(value)
+            assignments.append("\(name) = $\(values.count)")
+        }
+        values.append(contentsOf: [.uuid(id), .uuid(tenant.id)])
+        let sql = "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE id = $\(values.count - 1) AND tenant_id = $\(values.count)"
+        guard try connection.execute(sql, values) == 1 else { return false }
+        record(table, .update, id)
+        return true
+    }
+
+    /// Deletes the row `id` of this tenant. Returns false (and records nothing) when no such row.
+    @discardableResult
+    public mutating func delete(from table: String, id: UUID) throws -> Bool {
+        guard try connection.execute("DELETE FROM \(table) WHERE id = $1 AND tenant_id = $2", .uuid(id), .uuid(tenant.id)) == 1 else {
+            return false
+        }
+        record(table, .delete, id)
+        return true
+    }
+
+    /// Allocates the tenant's next ticket number in this transaction (see ``TicketCounter``).
+    public mutating func nextTicketNumber() throws -> Int64 {
+        try TicketCounter.next(tenant: tenant.id, on: connection, now: fireTime)
+    }
+
+    private mutating func record(_ table: String, _ operation: RowChange.Operation, _ id: UUID) {
+        changes.append(RowChange(table: table, operation: operation, key: id.uuidString.lowercased()))
+    }
+}
