@@ -5,7 +5,7 @@ BIN := .build/debug/updater
 .PHONY: run test deps build migrate bench-cron clean help
 
 help:
-	@echo "make run         build, migrate and run updater on the embedded SQLite default (data/updater.sqlite)"
+	@echo "make run         build and start the service on the embedded SQLite default, demo schedules (Config/demo.yaml)"
 	@echo "make test        the whole suite, against real SQLite files and a throwaway PostgreSQL cluster"
 	@echo "make bench-cron  next-fire evaluations per second (release build)"
 
@@ -16,12 +16,9 @@ deps:
 build: deps
 	$(SWIFT) build --product updater
 
-## Builds, migrates the SQLite default and shows what the default schedules mean and when they fire.
+## The service on the embedded SQLite default, with the demo's fast schedules (Ctrl-C stops it).
 run: build
-	$(BIN) migrate
-	@for expr in "0 0 9-17/2 * * 1-5" "0 0 */6 * * *" "0 0 10 * * 1-5"; do \
-		echo; echo "$$expr: $$($(BIN) cron explain "$$expr")"; $(BIN) cron next "$$expr" --count 3; \
-	done
+	$(BIN) start --config Config/demo.yaml
 
 ## The whole suite. PostgreSQL tests run against a cluster started here and always stopped.
 test: deps

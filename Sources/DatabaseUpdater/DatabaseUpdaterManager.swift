@@ -2,17 +2,23 @@ import Foundation
 import Logging
 
 /// The top of the library: owns the configuration, the target database, the history, the
-/// change events and the executor, and runs executions on request.
+/// change events, the executor and (when started) the scheduler.
 ///
 /// ```swift
-/// let manager = try await DatabaseUpdaterManager.open(configuration: .init(database: "sqlite:data/updater.sqlite"))
-/// let record = try await manager.execute("service_tickets")
-/// await manager.close()
+/// import DatabaseUpdater
+/// let manager = try await DatabaseUpdaterManager.start(configuration: .init(logLevel: .info, enableScheduling: true))
+/// let status = await manager.status()
+/// try await manager.stop()
 /// ```
+///
+/// ``open(configuration:registry:clock:logger:)`` is for one-off work (`updater execute`): it
+/// fails at once if the database is down. ``start(configuration:registry:clock:logger:)`` is
+/// the service: it stays up when the database is down, retries with backoff, and schedules once
+/// the database answers.
 public actor DatabaseUpdaterManager {
     /// The configuration in force.
-    public let configuration: UpdaterConfig
-    /// The updaters, with enabled flags from the configuration.
+    public private(set) var configuration: UpdaterConfig
+    /// The updaters.
     public let registry: UpdaterRegistry
     /// The target database.
     public let database: any Database
@@ -20,56 +26,158 @@ public actor DatabaseUpdaterManager {
     public let history: ExecutionHistory
     /// Live change events.
     public let events: ChangeEventBus
+    /// Live execution records, as they are made.
+    public let records: Broadcaster<ExecutionRecord>
     /// The durable change events.
     public let ledger: ChangeLedger
+    /// Whether the target database answers.
+    public let health: DatabaseHealth
     private let executor: Executor
     private let clock: any UpdaterClock
+    private let logger: Logger
+    private var scheduler: CronScheduler?
+    private var background: [Task<Void, Never>] = []
+    /// When ``start(configuration:registry:clock:logger:)`` returned.
+    public private(set) var startedAt: Date?
 
     private init(configuration: UpdaterConfig, registry: UpdaterRegistry, database: any Database, history: ExecutionHistory,
-                 events: ChangeEventBus, ledger: ChangeLedger, executor: Executor, clock: any UpdaterClock) {
+                 events: ChangeEventBus, records: Broadcaster<ExecutionRecord>, ledger: ChangeLedger, health: DatabaseHealth,
+                 executor: Executor, clock: any UpdaterClock, logger: Logger) {
         self.configuration = configuration
         self.registry = registry
         self.database = database
         self.history = history
         self.events = events
+        self.records = records
         self.ledger = ledger
+        self.health = health
         self.executor = executor
         self.clock = clock
+        self.logger = logger
     }
 
     /// Opens the target database (migrating it and creating the configured tenants), the history
-    /// and the ledger.
-    /// - Throws: ``DatabaseError`` when the database cannot be reached or migrated,
-    ///   ``UpdaterError`` when the configuration names an unknown updater.
+    /// and the ledger, for executions on request.
+    /// - Throws: ``ConfigurationError`` for an invalid configuration, ``DatabaseError`` when the
+    ///   database cannot be reached or migrated.
     public static func open(
         configuration: UpdaterConfig, registry: UpdaterRegistry = .builtIn, clock: any UpdaterClock = SystemClock(),
         logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
-        var registry = registry
-        for (key, enabled) in configuration.executionConfig.enabledUpdaters {
-            try registry.setEnabled(key, enabled)
-        }
-        let database = try await DatabaseFactory.open(configuration.database, poolSize: configuration.executionConfig.maxConcurrentExecutions)
+        let manager = try await assemble(configuration, registry: registry, clock: clock, logger: logger)
         do {
-            try await Migrator.migrate(database, now: clock.now())
-            try await TenantStore.ensure(configuration.tenants, in: database, now: clock.now())
-            let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
-            let history = try await ExecutionHistory(directory: dataDirectory)
-            let ledger = try ChangeLedger(url: dataDirectory.appendingPathComponent("changes.jsonl"))
-            let events = ChangeEventBus()
-            let executor = Executor(
-                database: database, history: history, ledger: ledger, events: events, clock: clock,
-                settings: .init(maxConcurrentExecutions: configuration.executionConfig.maxConcurrentExecutions,
-                                timeout: configuration.executionConfig.timeout,
-                                retentionDays: configuration.executionConfig.retentionDays),
-                logger: logger)
-            return DatabaseUpdaterManager(configuration: configuration, registry: registry, database: database, history: history,
-                                          events: events, ledger: ledger, executor: executor, clock: clock)
+            try await manager.prepareDatabase()
+        } catch {
+            await manager.close()
+            throw error
+        }
+        return manager
+    }
+
+    /// Starts the service: the database monitor and, when `enableScheduling` is set, the
+    /// scheduler. An unreachable database does not stop it: it is retried with backoff and
+    /// scheduling resumes when it answers.
+    /// - Throws: ``ConfigurationError`` for an invalid configuration; an unusable data folder.
+    public static func start(
+        configuration: UpdaterConfig, registry: UpdaterRegistry = .builtIn, clock: any UpdaterClock = SystemClock(),
+        logger: Logger = Logger(label: "updater")
+    ) async throws -> DatabaseUpdaterManager {
+        let manager = try await assemble(configuration, registry: registry, clock: clock, logger: logger)
+        await manager.launch()
+        return manager
+    }
+
+    private static func assemble(
+        _ configuration: UpdaterConfig, registry: UpdaterRegistry, clock: any UpdaterClock, logger: Logger
+    ) async throws -> DatabaseUpdaterManager {
+        let problems = ConfigLoader.validate(configuration, registry: registry)
+        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+        let location = try DatabaseLocation(parsing: configuration.database)
+        let database: any Database = switch location {
+        case .sqliteFile(let path): try SQLiteDatabase(path: path, poolSize: configuration.executionConfig.maxConcurrentExecutions)
+        case .sqliteMemory: try SQLiteDatabase(path: ":memory:")
+        case .postgres(let connection): PostgresDatabase(connection: connection, poolSize: configuration.executionConfig.maxConcurrentExecutions)
+        }
+        let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
+        let history: ExecutionHistory
+        let ledger: ChangeLedger
+        do {
+            history = try await ExecutionHistory(directory: dataDirectory)
+            ledger = try ChangeLedger(url: dataDirectory.appendingPathComponent("changes.jsonl"))
         } catch {
             await database.close()
             throw error
         }
+        let events = ChangeEventBus()
+        let health = DatabaseHealth(now: clock.now())
+        let executor = Executor(
+            database: database, history: history, ledger: ledger, events: events, clock: clock,
+            settings: .init(maxConcurrentExecutions: configuration.executionConfig.maxConcurrentExecutions,
+                            timeout: configuration.executionConfig.timeout,
+                            retentionDays: configuration.executionConfig.retentionDays),
+            health: health, logger: logger)
+        return DatabaseUpdaterManager(configuration: configuration, registry: registry, database: database, history: history,
+                                      events: events, records: Broadcaster(), ledger: ledger, health: health, executor: executor,
+                                      clock: clock, logger: logger)
     }
+
+    /// Migrates the schema and creates the configured tenants.
+    private func prepareDatabase() async throws {
+        try await Migrator.migrate(database, now: clock.now())
+        try await TenantStore.ensure(configuration.tenants, in: database, now: clock.now())
+        await health.markReachable(at: clock.now())
+    }
+
+    private func launch() async {
+        startedAt = clock.now()
+        if configuration.enableScheduling {
+            let records = records
+            let scheduler = CronScheduler(config: configuration, executor: executor, history: history, health: health, clock: clock,
+                                          logger: logger, onRecord: { await records.publish([$0]) })
+            self.scheduler = scheduler
+            do {
+                try await scheduler.configure(configuration, registry: registry)
+            } catch {
+                logger.error("could not read the execution history to resume schedules", metadata: ["error": "\(error)"])
+            }
+            background.append(Task { await scheduler.run() })
+        }
+        background.append(Task { await self.monitorDatabase() })
+    }
+
+    /// Keeps trying to reach (and migrate) the database while it is down, with backoff from 1 s
+    /// to 30 s, logging the failure once per 30 s; wakes the scheduler when it answers.
+    private func monitorDatabase() async {
+        var backoff = 1.0
+        var lastLogged: Date?
+        while !Task.isCancelled {
+            if await health.state.reachable {
+                await health.waitUntilUnreachable()
+                continue
+            }
+            do {
+                try await prepareDatabase()
+                logger.info("database reachable", metadata: ["database": "\(database.redactedLocation)"])
+                backoff = 1
+                lastLogged = nil
+                await scheduler?.wake()
+            } catch {
+                let message = (error as? DatabaseError)?.message ?? DatabaseError.oneLine("\(error)")
+                await health.markUnreachable(message, at: clock.now())
+                let now = clock.now()
+                if lastLogged.map({ now.timeIntervalSince($0) >= 30 }) ?? true {
+                    logger.error("database unreachable; retrying", metadata: [
+                        "database": "\(database.redactedLocation)", "error": "\(message)", "retryIn": "\(Int(backoff)) s",
+                    ])
+                    lastLogged = now
+                }
+                try? await clock.sleep(for: .milliseconds(Int64(backoff * 1000)))
+                backoff = min(backoff * 2, 30)
+            }
+        }
+    }
+
+    // MARK: - Executions on request
 
     /// Runs one execution of `updaterName` now.
     /// - Parameters:
@@ -84,30 +192,71 @@ public actor DatabaseUpdaterManager {
     ) async throws(UpdaterError) -> ExecutionRecord {
         let updater = try registry.updater(named: updaterName)
         let tenant = try resolveTenant(tenant)
-        return await executor.execute(.init(
+        let record = await executor.execute(.init(
             updater: updater, tenant: tenant, scheduledAt: fireTime ?? clock.now(),
             dryRun: dryRun ?? configuration.dryRun, seed: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64.max)))
+        await records.publish([record])
+        return record
     }
 
     /// Dry-runs every enabled updater for every tenant, one after another.
     public func testAll(fireTime: Date? = nil) async -> [ExecutionRecord] {
-        var records: [ExecutionRecord] = []
+        var results: [ExecutionRecord] = []
         let at = fireTime ?? clock.now()
         for tenant in configuration.tenants {
-            for updater in registry.enabled {
-                records.append(await executor.execute(.init(
+            for updater in registry.all where configuration.isEnabled(updater, tenant: tenant) {
+                results.append(await executor.execute(.init(
                     updater: updater, tenant: tenant, scheduledAt: at, dryRun: true,
                     seed: configuration.seed ?? UInt64.random(in: 0...UInt64.max))))
             }
         }
-        return records
+        return results
     }
+
+    // MARK: - Observing
 
     /// Per-updater metrics from the history.
     public func metrics() async throws -> [UpdaterMetrics] { try await history.metrics() }
 
-    /// Closes the database, the history and the ledger.
+    /// The scheduler's entries (empty when scheduling is off).
+    public func schedules() async -> [CronScheduler.EntryStatus] { await scheduler?.status() ?? [] }
+
+    /// Whether scheduling runs now (enabled and not paused).
+    public func isScheduling() async -> Bool {
+        guard let scheduler else { return false }
+        return await !scheduler.isPaused
+    }
+
+    /// A snapshot of the service: scheduling, database, schedules and metrics.
+    public func status() async -> ServiceStatus {
+        let now = clock.now()
+        return ServiceStatus(
+            running: startedAt != nil, pid: Int(ProcessInfo.processInfo.processIdentifier), startedAt: startedAt,
+            uptimeSeconds: startedAt.map { now.timeIntervalSince($0) }, schedulingEnabled: configuration.enableScheduling,
+            schedulingPaused: await !isScheduling() && configuration.enableScheduling,
+            dryRun: configuration.dryRun, database: database.redactedLocation, databaseHealth: await health.state,
+            timezone: configuration.timezone, schedules: await schedules(), metrics: (try? await metrics()) ?? [])
+    }
+
+    // MARK: - Stopping
+
+    /// Stops gracefully: no new fires, running executions get the configured grace period, the
+    /// rest are cancelled and rolled back; then everything is closed.
+    public func stop() async throws {
+        if let scheduler {
+            await scheduler.shutdown(grace: .milliseconds(Int64(configuration.shutdownGracePeriodSeconds * 1000)))
+        }
+        await close()
+    }
+
+    /// Closes the database, the history and the ledger without waiting for anything.
     public func close() async {
+        background.forEach { $0.cancel() }
+        await health.releaseWaiters()
+        for task in background { await task.value }
+        background = []
+        await records.finish()
+        await events.finish()
         await database.close()
         await history.close()
         try? await ledger.close()

@@ -28,7 +28,7 @@ extension Updater {
         @Flag(help: "Print the execution record as JSON.")
         var json = false
 
-        @OptionGroup var databaseOptions: DatabaseOptions
+        @OptionGroup var configOptions: ConfigOptions
 
         func run() async throws {
             let tenantID = try parseTenant(tenant)
@@ -39,10 +39,10 @@ extension Updater {
                 }
                 fireTime = parsed
             }
-            let manager = try await DatabaseUpdaterManager.open(configuration: .init(database: databaseOptions.location))
+            let manager = try await DatabaseUpdaterManager.open(configuration: try configOptions.load().config)
             let record: ExecutionRecord
             do {
-                record = try await manager.execute(name, tenant: tenantID, dryRun: dryRun, seed: seed, fireTime: fireTime)
+                record = try await manager.execute(name, tenant: tenantID, dryRun: dryRun ? true : nil, seed: seed, fireTime: fireTime)
             } catch {
                 await manager.close()
                 throw CommandFailure.exit(error.description, status: CommandFailure.badInput)

@@ -38,5 +38,17 @@ enum ExecutionReport {
         return lines.joined(separator: "\n")
     }
 
+    /// One line per execution for the service's console:
+    /// `2026-11-24T12:00:00Z  550e8400  service_tickets             succeeded  3 rows  12 ms`.
+    static func line(_ record: ExecutionRecord) -> String {
+        var text = "\(ISO8601.format(record.scheduledAt, in: TimeZone(identifier: "UTC")!))  \(String(record.tenant.uuidString.lowercased().prefix(8)))  "
+            + "\(record.updater.padding(toLength: 27, withPad: " ", startingAt: 0)) \(record.outcome.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  "
+            + "\(record.totalRows) row\(record.totalRows == 1 ? "" : "s")  \(milliseconds(record.durationSeconds))"
+        if record.trigger == .catchUp { text += "  (catch-up)" }
+        if record.dryRun { text += "  (dry run)" }
+        if let error = record.error, record.outcome != .succeeded { text += "  \(error)" }
+        return text
+    }
+
     static func milliseconds(_ seconds: Double) -> String { "\(Int((seconds * 1000).rounded())) ms" }
 }

@@ -8,10 +8,10 @@ extension Updater {
             abstract: "Create or upgrade the schema of the target database (safe to run again)."
         )
 
-        @OptionGroup var databaseOptions: DatabaseOptions
+        @OptionGroup var configOptions: ConfigOptions
 
         func run() async throws {
-            let database = try await DatabaseFactory.open(databaseOptions.location, poolSize: 1)
+            let database = try await DatabaseFactory.open(try configOptions.load().config.database, poolSize: 1)
             let report: Migrator.Report
             do {
                 report = try await Migrator.migrate(database)

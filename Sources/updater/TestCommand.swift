@@ -12,10 +12,10 @@ extension Updater {
         @Flag(help: "Print the execution records as JSON.")
         var json = false
 
-        @OptionGroup var databaseOptions: DatabaseOptions
+        @OptionGroup var configOptions: ConfigOptions
 
         func run() async throws {
-            let manager = try await DatabaseUpdaterManager.open(configuration: .init(database: databaseOptions.location))
+            let manager = try await DatabaseUpdaterManager.open(configuration: try configOptions.load().config)
             let records = await manager.testAll()
             await manager.close()
             if json {

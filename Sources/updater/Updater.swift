@@ -6,6 +6,6 @@ struct Updater: AsyncParsableCommand {
         commandName: "updater",
         abstract: "Keeps databases alive with realistic, scheduled, synthetic business traffic.",
         version: "0.1.0",
-        subcommands: [Execute.self, Test.self, Migrate.self, CronCommand.self]
+        subcommands: [Start.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self, Migrate.self, CronCommand.self]
     )
 }

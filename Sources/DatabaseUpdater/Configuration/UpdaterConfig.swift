@@ -2,8 +2,26 @@ import Foundation
 
 /// The effective configuration: validated once, then immutable (live updates swap it whole).
 ///
-/// Names are the ones users know from `Config/updater.yaml`.
+/// Names are the ones users know from `Config/updater.yaml`. Sources, later overriding
+/// earlier: these defaults, the YAML file, the environment, command-line flags, then live
+/// updates (see ``ConfigLoader``).
 public struct UpdaterConfig: Sendable, Equatable, Codable {
+    /// Log levels users can choose.
+    public enum LogLevel: String, Sendable, Codable, CaseIterable {
+        case debug, info, warn, error
+    }
+
+    /// What the scheduler does with fires it missed (the process was stopped, the machine
+    /// slept, or the database was unreachable).
+    public enum MisfirePolicy: String, Sendable, Codable, CaseIterable {
+        /// Record the missed fires, run none of them.
+        case skip
+        /// Run one catch-up execution (for the latest missed fire), record the rest.
+        case runOnce
+        /// Run every missed fire, oldest first, up to ``UpdaterConfig/misfireLimit``.
+        case runAll
+    }
+
     /// How executions run.
     public struct ExecutionConfig: Sendable, Equatable, Codable {
         /// Enabled flags by configuration key (`businessActivities`, `serviceTickets`, `newLeads`);
@@ -30,26 +48,72 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
 
     /// The target database (see ``DatabaseLocation``).
     public var database: String
+    /// IANA zone the cron expressions are evaluated in.
+    public var timezone: String
+    public var logLevel: LogLevel
     /// Roll back every execution: generation and SQL run against the real schema, nothing persists.
     public var dryRun: Bool
+    /// Run the scheduler; when false, `start` serves the API only and executions happen on request.
+    public var enableScheduling: Bool
+    /// Cron expressions by updater configuration key; an updater not named uses its default.
+    public var scheduleConfig: [String: String]
     public var executionConfig: ExecutionConfig
-    /// The tenants to write for; the default tenant when empty.
+    /// The tenants to write for.
     public var tenants: [Tenant]
-    /// Where the history (`state.sqlite`) and the change ledger (`changes.jsonl`) live.
+    public var misfirePolicy: MisfirePolicy
+    /// The most missed fires one updater and tenant catch up (`runAll`) or record.
+    public var misfireLimit: Int
+    /// On SIGINT/SIGTERM, how long running executions may finish before they are cancelled.
+    public var shutdownGracePeriodSeconds: Double
+    /// Where the history (`state.sqlite`), the change ledger and the lock file live.
     public var dataDirectory: String
+    /// Where the daily log files live.
+    public var logDirectory: String
     /// The run seed; with the tenant, updater and fire time it determines every generated row.
     /// Nil draws a fresh seed per execution (recorded in its history, so it can be replayed).
     public var seed: UInt64?
 
     public init(
-        database: String = DatabaseLocation.defaultURL, dryRun: Bool = false, executionConfig: ExecutionConfig = .init(),
-        tenants: [Tenant] = [.default], dataDirectory: String = "data", seed: UInt64? = nil
+        database: String = DatabaseLocation.defaultURL, timezone: String = "UTC", logLevel: LogLevel = .info,
+        dryRun: Bool = false, enableScheduling: Bool = true, scheduleConfig: [String: String] = [:],
+        executionConfig: ExecutionConfig = .init(), tenants: [Tenant] = [.default], misfirePolicy: MisfirePolicy = .runOnce,
+        misfireLimit: Int = 10, shutdownGracePeriodSeconds: Double = 30, dataDirectory: String = "data",
+        logDirectory: String = "logs", seed: UInt64? = nil
     ) {
         self.database = database
+        self.timezone = timezone
+        self.logLevel = logLevel
         self.dryRun = dryRun
+        self.enableScheduling = enableScheduling
+        self.scheduleConfig = scheduleConfig
         self.executionConfig = executionConfig
         self.tenants = tenants
+        self.misfirePolicy = misfirePolicy
+        self.misfireLimit = misfireLimit
+        self.shutdownGracePeriodSeconds = shutdownGracePeriodSeconds
         self.dataDirectory = dataDirectory
+        self.logDirectory = logDirectory
         self.seed = seed
+    }
+
+    /// The zone, or UTC if the name is unknown (validation rejects unknown names first).
+    public var timeZone: TimeZone { TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")! }
+
+    /// The cron expression for `updater` and `tenant`: the tenant's override, the global
+    /// setting, else the updater's default.
+    public func schedule(for updater: any BaseUpdater, tenant: Tenant) -> String {
+        tenant.scheduleConfig?[updater.configKey] ?? scheduleConfig[updater.configKey] ?? updater.defaultSchedule
+    }
+
+    /// Whether `updater` runs for `tenant`: the tenant's override, else the global flag, else on.
+    public func isEnabled(_ updater: any BaseUpdater, tenant: Tenant) -> Bool {
+        tenant.enabledUpdaters?[updater.configKey] ?? executionConfig.enabledUpdaters[updater.configKey] ?? true
+    }
+
+    /// A copy whose database location hides its password, for printing.
+    public var redacted: UpdaterConfig {
+        var copy = self
+        copy.database = (try? DatabaseLocation(parsing: database).description) ?? "(invalid location)"
+        return copy
     }
 }

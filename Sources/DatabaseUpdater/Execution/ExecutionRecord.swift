@@ -17,6 +17,16 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
         public var count: Int
     }
 
+    /// Why an execution ran.
+    public enum Trigger: String, Codable, Sendable {
+        /// At its fire time.
+        case scheduled
+        /// For a fire that was missed, under the misfire policy.
+        case catchUp = "catch_up"
+        /// On request (`updater execute`, the API, `updater test`).
+        case manual
+    }
+
     public var id: UUID
     public var updater: String
     public var tenant: UUID
@@ -25,6 +35,7 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
     public var startedAt: Date
     public var finishedAt: Date
     public var outcome: Outcome
+    public var trigger: Trigger
     /// Rolled back on purpose: nothing persisted and no change events.
     public var dryRun: Bool
     /// The run seed; with `scheduledAt`, `tenant` and `updater` it reproduces the rows.

@@ -29,13 +29,16 @@ public final class Executor: Sendable {
         public var scheduledAt: Date
         public var dryRun: Bool
         public var seed: UInt64
+        public var trigger: ExecutionRecord.Trigger
 
-        public init(updater: any BaseUpdater, tenant: Tenant, scheduledAt: Date, dryRun: Bool, seed: UInt64) {
+        public init(updater: any BaseUpdater, tenant: Tenant, scheduledAt: Date, dryRun: Bool, seed: UInt64,
+                    trigger: ExecutionRecord.Trigger = .manual) {
             self.updater = updater
             self.tenant = tenant
             self.scheduledAt = scheduledAt
             self.dryRun = dryRun
             self.seed = seed
+            self.trigger = trigger
         }
     }
 
@@ -46,12 +49,16 @@ public final class Executor: Sendable {
     private let events: ChangeEventBus
     private let clock: any UpdaterClock
     private let limiter: ConcurrencyLimiter
+    private let health: DatabaseHealth?
     private let metrics = ExecutionMetricsReporter()
     private let logger: Logger
+    /// One entry per execution, under its own label so consoles can show them differently.
+    private let executionLog = Logger(label: "updater.execution")
 
+    /// - Parameter health: told when executions find the database reachable or not.
     public init(
         database: any Database, history: ExecutionHistory, ledger: ChangeLedger, events: ChangeEventBus,
-        clock: any UpdaterClock, settings: Settings, logger: Logger = Logger(label: "updater.executor")
+        clock: any UpdaterClock, settings: Settings, health: DatabaseHealth? = nil, logger: Logger = Logger(label: "updater.executor")
     ) {
         self.database = database
         self.history = history
@@ -59,6 +66,7 @@ public final class Executor: Sendable {
         self.events = events
         self.clock = clock
         self.settings = settings
+        self.health = health
         self.logger = logger
         limiter = ConcurrencyLimiter(limit: settings.maxConcurrentExecutions)
     }
@@ -96,6 +104,16 @@ public final class Executor: Sendable {
         }
         await limiter.release()
         switch result {
+        case .success:
+            await health?.markReachable(at: clock.now())
+        case .failure(let error as DatabaseError) where error.kind == .connection:
+            if await health?.markUnreachable(error.message, at: clock.now()) == true {
+                logger.error("database unreachable", metadata: ["error": "\(error.message)"])
+            }
+        case .failure:
+            break
+        }
+        switch result {
         case .success(let output):
             return await finish(request, id: id, started: started, outcome: .succeeded, changes: output.changes,
                                 samples: request.dryRun ? output.samples : nil, error: nil)
@@ -127,7 +145,7 @@ public final class Executor: Sendable {
         let finished = clock.now()
         let record = ExecutionRecord(
             id: id, updater: request.updater.name, tenant: request.tenant.id, scheduledAt: request.scheduledAt,
-            startedAt: started, finishedAt: finished, outcome: outcome, dryRun: request.dryRun, seed: request.seed,
+            startedAt: started, finishedAt: finished, outcome: outcome, trigger: request.trigger, dryRun: request.dryRun, seed: request.seed,
             rows: ExecutionRecord.rowCounts(changes), error: error, sample: samples)
         if outcome == .succeeded && !request.dryRun && !changes.isEmpty {
             // After the commit, never before and never after a rollback.
@@ -137,16 +155,26 @@ public final class Executor: Sendable {
             do {
                 try await ledger.append(events)
             } catch {
-                logger.error("could not append to the change ledger", metadata: ["error": "\(error)", "execution": "\(id)"])
+                logger.error("could not append to the change ledger", metadata: ["error": "\(error)", "execution": "\(id.uuidString.lowercased())"])
             }
             await self.events.publish(events)
         }
         do {
             try await history.record(record)
         } catch {
-            logger.error("could not record the execution in the history", metadata: ["error": "\(error)", "execution": "\(id)"])
+            logger.error("could not record the execution in the history", metadata: ["error": "\(error)", "execution": "\(id.uuidString.lowercased())"])
         }
         metrics.report(record)
+        var metadata: Logger.Metadata = [
+            "execution": "\(id.uuidString.lowercased())", "updater": "\(record.updater)",
+            "tenant": "\(record.tenant.uuidString.lowercased())",
+            "scheduledAt": "\(DatabaseValue.formatTimestamp(record.scheduledAt))", "outcome": "\(record.outcome.rawValue)",
+            "trigger": "\(record.trigger.rawValue)", "rows": "\(record.totalRows)",
+            "durationMs": "\(Int((record.durationSeconds * 1000).rounded()))",
+        ]
+        if record.dryRun { metadata["dryRun"] = "true" }
+        if let error = record.error { metadata["error"] = "\(error)" }
+        executionLog.log(level: record.outcome == .succeeded || record.outcome == .skipped ? .info : .warning, "execution", metadata: metadata)
         return record
     }
 

@@ -28,7 +28,14 @@ public final class ExecutionHistory: Sendable {
                 CREATE INDEX executions_started ON executions (started_at);
                 CREATE INDEX executions_updater_started ON executions (updater, started_at);
                 """,
-            postgres: "")  // the state file is always SQLite
+            postgres: ""),  // the state file is always SQLite
+        Migration(
+            version: 2, name: "execution trigger",
+            sqlite: """
+                ALTER TABLE executions ADD COLUMN trigger TEXT NOT NULL DEFAULT 'manual';
+                CREATE INDEX executions_entry_scheduled ON executions (updater, tenant, scheduled_at);
+                """,
+            postgres: ""),
     ]
 
     /// Opens (creating and migrating) the history in `directory/state.sqlite`.
@@ -46,13 +53,14 @@ public final class ExecutionHistory: Sendable {
             try conn.execute(
                 """
                 INSERT INTO executions (id, updater, tenant, scheduled_at, started_at, finished_at, duration_seconds, outcome,
-                                        dry_run, seed, rows, error, sample)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                        dry_run, seed, rows, error, sample, trigger)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                 """,
                 .uuid(record.id), .text(record.updater), .uuid(record.tenant), .timestamp(record.scheduledAt),
                 .timestamp(record.startedAt), .timestamp(record.finishedAt), .double(record.durationSeconds),
                 .text(record.outcome.rawValue), .bool(record.dryRun), .text(String(record.seed)), .text(rows),
-                record.error.map(DatabaseValue.text) ?? .null, sample.map(DatabaseValue.text) ?? .null)
+                record.error.map(DatabaseValue.text) ?? .null, sample.map(DatabaseValue.text) ?? .null,
+                .text(record.trigger.rawValue))
         }
     }
 
@@ -75,8 +83,22 @@ public final class ExecutionHistory: Sendable {
             let sample = row["sample"].stringValue.flatMap { try? decoder.decode([String: [[String: String]]].self, from: Data($0.utf8)) }
             return ExecutionRecord(
                 id: id, updater: row["updater"].stringValue ?? "", tenant: tenant, scheduledAt: scheduled, startedAt: started,
-                finishedAt: finished, outcome: outcome, dryRun: row["dry_run"].boolValue ?? false,
+                finishedAt: finished, outcome: outcome,
+                trigger: row["trigger"].stringValue.flatMap(ExecutionRecord.Trigger.init(rawValue:)) ?? .manual,
+                dryRun: row["dry_run"].boolValue ?? false,
                 seed: UInt64(row["seed"].stringValue ?? "") ?? 0, rows: counts, error: row["error"].stringValue, sample: sample)
+        }
+    }
+
+    /// The latest fire time recorded for `updater` and `tenant` by a real (not dry-run)
+    /// scheduled or catch-up execution, or a missed fire: where the scheduler resumes.
+    public func lastScheduledFire(updater: String, tenant: UUID) async throws -> Date? {
+        try await database.withConnection { conn in
+            try conn.query(
+                """
+                SELECT MAX(scheduled_at) AS last FROM executions
+                WHERE updater = $1 AND tenant = $2 AND dry_run = 0 AND trigger IN ('scheduled', 'catch_up')
+                """, .text(updater), .uuid(tenant)).first?["last"].dateValue
         }
     }
 

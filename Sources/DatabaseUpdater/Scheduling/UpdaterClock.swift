@@ -24,7 +24,7 @@ public struct SystemClock: UpdaterClock {
     public func now() -> Date { Date() }
 
     public func sleep(until deadline: Date) async throws {
-        let interval = deadline.timeIntervalSinceNow
+        let interval = min(deadline.timeIntervalSinceNow, 86_400 * 365)  // keeps the nanoseconds in range
         if interval > 0 {
             try await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)), tolerance: .zero)
         } else {

@@ -1,0 +1,38 @@
+import Foundation
+
+/// What `updater status` and `GET /status` report.
+public struct ServiceStatus: Sendable, Codable, Equatable {
+    /// Whether a service is running (this process, or the one holding the lock).
+    public var running: Bool
+    public var pid: Int?
+    public var startedAt: Date?
+    public var uptimeSeconds: Double?
+    public var schedulingEnabled: Bool
+    public var schedulingPaused: Bool
+    public var dryRun: Bool
+    /// The target database, password redacted.
+    public var database: String
+    public var databaseHealth: DatabaseHealth.State?
+    public var timezone: String
+    /// Per tenant × updater: schedule, its meaning, next fire.
+    public var schedules: [CronScheduler.EntryStatus]
+    /// Per-updater metrics from the history.
+    public var metrics: [UpdaterMetrics]
+
+    public init(running: Bool, pid: Int?, startedAt: Date?, uptimeSeconds: Double?, schedulingEnabled: Bool, schedulingPaused: Bool,
+                dryRun: Bool, database: String, databaseHealth: DatabaseHealth.State?, timezone: String,
+                schedules: [CronScheduler.EntryStatus], metrics: [UpdaterMetrics]) {
+        self.running = running
+        self.pid = pid
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.schedulingEnabled = schedulingEnabled
+        self.schedulingPaused = schedulingPaused
+        self.dryRun = dryRun
+        self.database = database
+        self.databaseHealth = databaseHealth
+        self.timezone = timezone
+        self.schedules = schedules
+        self.metrics = metrics
+    }
+}

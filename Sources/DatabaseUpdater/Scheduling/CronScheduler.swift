@@ -1,0 +1,233 @@
+import Cron
+import Foundation
+import Logging
+import Metrics
+
+/// Fires executions at their cron times, for every tenant × enabled updater.
+///
+/// It sleeps until the earliest next fire on the injected clock (no polling) and is woken early
+/// by ``wake()`` — a configuration change, pause/resume, or the database coming back. Fires that
+/// could not run on time (the process was stopped, the machine slept, the database was down)
+/// go through ``MisfirePlanner``. A fire whose previous execution of the same updater and tenant
+/// is still running is recorded as `skipped`.
+public actor CronScheduler {
+    /// One tenant × updater the scheduler fires.
+    struct Entry {
+        let updater: any BaseUpdater
+        let tenant: Tenant
+        let schedule: CronSchedule
+        /// The earliest fire not yet handled.
+        var nextFire: Date?
+        var running = false
+        var key: String { "\(updater.name)|\(tenant.id)" }
+    }
+
+    /// What `status` shows of one entry.
+    public struct EntryStatus: Sendable, Codable, Equatable {
+        public var updater: String
+        public var tenant: UUID
+        public var schedule: String
+        public var scheduleDescription: String
+        public var nextFire: Date?
+        public var running: Bool
+
+        public init(updater: String, tenant: UUID, schedule: String, scheduleDescription: String, nextFire: Date?, running: Bool) {
+            self.updater = updater
+            self.tenant = tenant
+            self.schedule = schedule
+            self.scheduleDescription = scheduleDescription
+            self.nextFire = nextFire
+            self.running = running
+        }
+    }
+
+    private var entries: [Entry] = []
+    private var config: UpdaterConfig
+    private let executor: Executor
+    private let history: ExecutionHistory
+    private let health: DatabaseHealth
+    private let clock: any UpdaterClock
+    private let logger: Logger
+    private let onRecord: @Sendable (ExecutionRecord) async -> Void
+    private var paused = false
+    private var stopping = false
+    private var sleeper: Task<Void, any Error>?
+    private var wakePending = false
+    private var executions: [UUID: Task<Void, Never>] = [:]
+    /// When the loop last woke, for the "scheduler stalled" health check.
+    public private(set) var lastWake: Date?
+
+    init(config: UpdaterConfig, executor: Executor, history: ExecutionHistory, health: DatabaseHealth, clock: any UpdaterClock,
+         logger: Logger, onRecord: @escaping @Sendable (ExecutionRecord) async -> Void) {
+        self.config = config
+        self.executor = executor
+        self.history = history
+        self.health = health
+        self.clock = clock
+        self.logger = logger
+        self.onRecord = onRecord
+    }
+
+    // MARK: - Control
+
+    /// Rebuilds the entries for a (new) configuration. Entries that keep their schedule keep
+    /// their place; new ones resume after the last fire the history recorded for them, so a
+    /// restart catches up under the misfire policy; brand-new ones start at the next fire.
+    func configure(_ config: UpdaterConfig, registry: UpdaterRegistry) async throws {
+        self.config = config
+        let now = clock.now()
+        var rebuilt: [Entry] = []
+        for tenant in config.tenants {
+            for updater in registry.all where config.isEnabled(updater, tenant: tenant) {
+                let schedule = try CronSchedule(config.schedule(for: updater, tenant: tenant), timeZone: config.timeZone)
+                var entry = Entry(updater: updater, tenant: tenant, schedule: schedule)
+                if let old = entries.first(where: { $0.key == entry.key }) {
+                    entry.running = old.running
+                    entry.nextFire = old.schedule == schedule ? old.nextFire : schedule.next(after: now)
+                } else if let last = try await history.lastScheduledFire(updater: updater.name, tenant: tenant.id) {
+                    entry.nextFire = schedule.next(after: last)
+                } else {
+                    entry.nextFire = schedule.next(after: now)
+                }
+                rebuilt.append(entry)
+            }
+        }
+        entries = rebuilt
+        wake()
+    }
+
+    /// Stops firing (running executions finish); fires due meanwhile are handled as missed on resume.
+    func setPaused(_ paused: Bool) {
+        self.paused = paused
+        if !paused {
+            // Resuming starts from now: a pause on request is not a misfire to catch up.
+            let now = clock.now()
+            for index in entries.indices { entries[index].nextFire = entries[index].schedule.next(after: now) }
+        }
+        wake()
+    }
+
+    /// Whether firing is paused.
+    var isPaused: Bool { paused }
+
+    /// Interrupts the current sleep so the loop looks again.
+    func wake() {
+        wakePending = true
+        sleeper?.cancel()
+    }
+
+    /// The entries, for status.
+    func status() -> [EntryStatus] {
+        entries.map {
+            EntryStatus(updater: $0.updater.name, tenant: $0.tenant.id, schedule: $0.schedule.expression.source,
+                        scheduleDescription: $0.schedule.expression.explain(), nextFire: paused ? nil : $0.nextFire,
+                        running: $0.running)
+        }
+    }
+
+    // MARK: - The loop
+
+    /// Runs until ``shutdown(grace:)``.
+    func run() async {
+        while !stopping && !Task.isCancelled {
+            let now = clock.now()
+            lastWake = now
+            let ready = await health.state.reachable
+            if !paused && ready {
+                for index in entries.indices {
+                    if let next = entries[index].nextFire, next <= now { await dispatch(index, now: now) }
+                }
+            }
+            // Sleep until the next fire; an hour at most, so a wrong clock cannot strand us.
+            var deadline = now.addingTimeInterval(3600)
+            if !paused && ready, let earliest = entries.compactMap(\.nextFire).min(), earliest < deadline { deadline = earliest }
+            await sleep(until: deadline)
+        }
+    }
+
+    private func sleep(until deadline: Date) async {
+        if wakePending || stopping {
+            wakePending = false
+            return
+        }
+        let clock = clock
+        let task = Task { try await clock.sleep(until: deadline) }
+        sleeper = task
+        _ = await task.result
+        sleeper = nil
+        wakePending = false
+    }
+
+    private func dispatch(_ index: Int, now: Date) async {
+        let entry = entries[index]
+        guard let first = entry.nextFire else { return }
+        let (fires, passedOver) = MisfirePlanner.dueFires(of: entry.schedule, after: first.addingTimeInterval(-1), now: now,
+                                                          limit: config.misfireLimit)
+        entries[index].nextFire = entry.schedule.next(after: now)
+        let plan = MisfirePlanner.plan(due: fires, now: now, policy: config.misfirePolicy, limit: config.misfireLimit,
+                                       totalMissedBefore: passedOver)
+        if let onTime = plan.onTime {
+            Recorder(label: "updater_scheduler_lateness_seconds").record(now.timeIntervalSince(onTime))
+        }
+        for missed in plan.missed {
+            let reason = "missed fire: the scheduler could not run it on time (misfire policy \(config.misfirePolicy.rawValue))"
+            await onRecord(await executor.recordSkipped(request(entry, at: missed, trigger: .scheduled), reason: reason))
+        }
+        if plan.unrecorded > 0 {
+            logger.warning("missed fires not recorded individually", metadata: [
+                "updater": "\(entry.updater.name)", "tenant": "\(entry.tenant)", "count": "\(plan.unrecorded)",
+            ])
+        }
+        var runs = plan.catchUp.map { ($0, ExecutionRecord.Trigger.catchUp) }
+        if let onTime = plan.onTime { runs.append((onTime, .scheduled)) }
+        guard !runs.isEmpty else { return }
+        if entry.running {
+            for (fire, trigger) in runs {
+                let reason = "skipped: the previous execution of \(entry.updater.name) for this tenant was still running"
+                await onRecord(await executor.recordSkipped(request(entry, at: fire, trigger: trigger), reason: reason))
+            }
+            return
+        }
+        entries[index].running = true
+        let requests = runs.map { request(entry, at: $0.0, trigger: $0.1) }
+        let id = UUID()
+        let executor = executor, onRecord = onRecord
+        executions[id] = Task {
+            for request in requests {
+                await onRecord(await executor.execute(request))
+            }
+            self.finished(id, key: entry.key)
+        }
+    }
+
+    private func finished(_ id: UUID, key: String) {
+        executions[id] = nil
+        if let index = entries.firstIndex(where: { $0.key == key }) { entries[index].running = false }
+    }
+
+    private func request(_ entry: Entry, at fire: Date, trigger: ExecutionRecord.Trigger) -> Executor.Request {
+        Executor.Request(updater: entry.updater, tenant: entry.tenant, scheduledAt: fire, dryRun: config.dryRun,
+                         seed: config.seed ?? UInt64.random(in: 0...UInt64.max), trigger: trigger)
+    }
+
+    // MARK: - Shutdown
+
+    /// Stops firing, lets running executions finish for up to `grace`, then cancels (and so rolls
+    /// back) the rest and waits for them.
+    func shutdown(grace: Duration) async {
+        stopping = true
+        wake()
+        let running = Array(executions.values)
+        guard !running.isEmpty else { return }
+        logger.info("waiting for running executions", metadata: ["count": "\(running.count)", "grace": "\(grace)"])
+        let drained = (try? await withTimeout(grace) {
+            for task in running { await task.value }
+            return true
+        }) ?? false
+        if !drained {
+            logger.warning("grace period over: cancelling running executions", metadata: ["count": "\(running.count)"])
+            for task in running { task.cancel() }
+            for task in running { await task.value }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One service per data folder: `data/updater.lock`, held with `flock` for the life of the
+/// process and holding its pid, start time and API port. A lock left by a dead process is
+/// free (the kernel drops `flock` locks with their process), so it is simply taken over.
+public final class InstanceLock: Sendable {
+    /// What the lock file says about its holder.
+    public struct Holder: Codable, Sendable, Equatable {
+        public var pid: Int32
+        public var startedAt: Date
+        /// The HTTP API's port, when it serves one.
+        public var apiPort: Int?
+        public var apiHost: String?
+
+        public init(pid: Int32, startedAt: Date, apiPort: Int? = nil, apiHost: String? = nil) {
+            self.pid = pid
+            self.startedAt = startedAt
+            self.apiPort = apiPort
+            self.apiHost = apiHost
+        }
+    }
+
+    /// Another live process holds the lock.
+    public struct Held: Error, CustomStringConvertible {
+        public let path: String
+        public let holder: Holder?
+        public var description: String {
+            let who = holder.map { "pid \($0.pid), started \(DatabaseValue.formatTimestamp($0.startedAt))" } ?? "another process"
+            return "another updater is already running with this data folder (\(who)); lock file \(path)"
+        }
+    }
+
+    public let path: String
+    private let descriptor: Int32
+
+    /// Takes the lock in `directory` or throws ``Held``.
+    public init(directory: String, holder: Holder) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        path = URL(fileURLWithPath: directory).appendingPathComponent("updater.lock").path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw Held(path: path, holder: Self.read(directory: directory))
+        }
+        descriptor = fd
+        try write(holder)
+    }
+
+    /// Rewrites the holder details (e.g. once the API port is known).
+    public func write(_ holder: Holder) throws {
+        let data = try JSONCoding.encoder().encode(holder)
+        guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else { return }
+        _ = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+    }
+
+    /// The holder recorded in `directory`, if a live process holds the lock; nil otherwise.
+    public static func runningHolder(directory: String) -> Holder? {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("updater.lock").path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // If we can take a shared lock, nobody holds the exclusive one: no service runs.
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        return read(directory: directory)
+    }
+
+    private static func read(directory: String) -> Holder? {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent("updater.lock")
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        return try? JSONCoding.decoder().decode(Holder.self, from: data)
+    }
+
+    /// Releases the lock. The file stays: removing it could let two processes lock different
+    /// files of the same name, and a stale file is harmless (liveness comes from `flock`).
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

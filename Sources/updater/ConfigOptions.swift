@@ -1,0 +1,27 @@
+import ArgumentParser
+import DatabaseUpdater
+import Foundation
+
+/// `--config` and `--database`, accepted by every command that reads the configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file (YAML); default \(ConfigLoader.defaultFile) when present.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Target database: sqlite:PATH, sqlite::memory:, postgres://user:pass@host:5432/db or a libpq conninfo.",
+        discussion: "Default: DATABASE_UPDATER_DATABASE_URL, the configuration file, else \(DatabaseLocation.defaultURL).",
+        valueName: "url"))
+    var database: String?
+
+    /// Loads the effective configuration; an invalid one ends the command with every problem
+    /// listed on stderr and exit status 2, before anything is opened.
+    func load(logLevel: String? = nil, dryRun: Bool = false) throws -> LoadedConfig {
+        do {
+            let loaded = try ConfigLoader.load(file: config, overrides: .init(database: database, logLevel: logLevel, dryRun: dryRun))
+            for warning in loaded.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            return loaded
+        } catch {
+            throw CommandFailure.exit(error.description, status: CommandFailure.badInput)
+        }
+    }
+}

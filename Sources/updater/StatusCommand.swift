@@ -1,0 +1,81 @@
+import ArgumentParser
+import Cron
+import DatabaseUpdater
+import Foundation
+
+extension Updater {
+    /// `updater status`: from the history store, so it works with or without a running service.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show whether the service runs, whether the database answers, each schedule, and per-updater metrics."
+        )
+
+        @Flag(help: "Print the status as JSON.")
+        var json = false
+
+        @OptionGroup var configOptions: ConfigOptions
+
+        func run() async throws {
+            let config = try configOptions.load().config
+            let holder = InstanceLock.runningHolder(directory: config.dataDirectory)
+            let history = try await ExecutionHistory(directory: URL(fileURLWithPath: config.dataDirectory))
+            let now = Date()
+            var health = DatabaseHealth.State(reachable: true, lastError: nil, since: now)
+            do {
+                let database = try await DatabaseFactory.open(config.database, poolSize: 1)
+                await database.close()
+            } catch {
+                health = .init(reachable: false, lastError: (error as? DatabaseError)?.message ?? "\(error)", since: now)
+            }
+            var schedules: [CronScheduler.EntryStatus] = []
+            for tenant in config.tenants {
+                for updater in UpdaterRegistry.builtIn.all where config.isEnabled(updater, tenant: tenant) {
+                    let expression = config.schedule(for: updater, tenant: tenant)
+                    let schedule = try CronSchedule(expression, timeZone: config.timeZone)
+                    schedules.append(.init(updater: updater.name, tenant: tenant.id, schedule: expression,
+                                           scheduleDescription: schedule.expression.explain(),
+                                           nextFire: config.enableScheduling ? schedule.next(after: now) : nil, running: false))
+                }
+            }
+            let recent = try await history.recent(limit: 500)
+            let status = ServiceStatus(
+                running: holder != nil, pid: holder.map { Int($0.pid) }, startedAt: holder?.startedAt,
+                uptimeSeconds: holder.map { now.timeIntervalSince($0.startedAt) }, schedulingEnabled: config.enableScheduling,
+                schedulingPaused: false, dryRun: config.dryRun,
+                database: (try? DatabaseLocation(parsing: config.database).description) ?? "(invalid)", databaseHealth: health,
+                timezone: config.timezone, schedules: schedules, metrics: try await history.metrics())
+            await history.close()
+            if json {
+                print(String(decoding: try JSONCoding.encoder(pretty: true).encode(status), as: UTF8.self))
+                return
+            }
+            var lines = [
+                status.running ? "service: running (pid \(status.pid!), up \(Self.duration(status.uptimeSeconds ?? 0)))" : "service: not running",
+                "database: \(status.database) — " + (health.reachable ? "reachable" : "unreachable: \(health.lastError ?? "")"),
+                "time zone: \(status.timezone)", "",
+                "TENANT    UPDATER                     SCHEDULE             NEXT FIRE                  LAST RUN                   RESULT",
+            ]
+            for entry in schedules {
+                let last = recent.first { $0.updater == entry.updater && $0.tenant == entry.tenant && !$0.dryRun }
+                lines.append("\(String(entry.tenant.uuidString.lowercased().prefix(8)))  \(pad(entry.updater, 27)) \(pad(entry.schedule, 20)) "
+                    + "\(pad(entry.nextFire.map { ISO8601.format($0, in: config.timeZone) } ?? "-", 26)) "
+                    + "\(pad(last.map { ISO8601.format($0.scheduledAt, in: config.timeZone) } ?? "never", 26)) \(last?.outcome.rawValue ?? "-")")
+            }
+            lines += ["", "UPDATER                     TOTAL  OK     FAILED  TIMED OUT  SKIPPED  AVG      LAST ERROR"]
+            for m in status.metrics {
+                lines.append("\(pad(m.updater, 27)) \(pad("\(m.totalExecutions)", 6)) \(pad("\(m.successfulExecutions)", 6)) "
+                    + "\(pad("\(m.failedExecutions)", 7)) \(pad("\(m.timedOutExecutions)", 10)) \(pad("\(m.skippedExecutions)", 8)) "
+                    + "\(pad(m.averageDurationSeconds.map { ExecutionReport.milliseconds($0) } ?? "-", 8)) \(m.lastError ?? "")")
+            }
+            if status.metrics.isEmpty { lines.append("(no executions yet)") }
+            print(lines.joined(separator: "\n"))
+        }
+
+        private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+
+        static func duration(_ seconds: Double) -> String {
+            let s = Int(seconds)
+            return s >= 3600 ? "\(s / 3600)h \(s % 3600 / 60)m" : (s >= 60 ? "\(s / 60)m \(s % 60)s" : "\(s)s")
+        }
+    }
+}
