@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "DatabaseUpdaterTests", dependencies: ["DatabaseUpdater"]),
         .testTarget(
             name: "UpdaterCLITests",
-            dependencies: [.target(name: "updater")]
+            dependencies: [.target(name: "updater"), "DatabaseUpdater"]
         ),
     ],
     swiftLanguageModes: [.v6]

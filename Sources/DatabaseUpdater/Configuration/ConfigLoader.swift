@@ -18,17 +18,19 @@ public enum ConfigLoader {
 
     /// Loads and validates.
     /// - Parameters:
-    ///   - file: `--config`; when nil, ``defaultFile`` is read if it exists.
+    ///   - file: `--config`; when nil, `defaultFile` is read if it exists.
+    ///   - defaultFile: the file read when `file` is nil (``defaultFile``); nil reads none.
     ///   - environment: the process environment.
     ///   - overrides: command-line flags.
     ///   - registry: the updaters whose keys are valid.
     /// - Throws: ``ConfigurationError`` listing every problem.
     public static func load(
-        file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        file: String? = nil, defaultFile: String? = ConfigLoader.defaultFile,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
         overrides: ConfigOverrides = .init(), registry: UpdaterRegistry = .builtIn
     ) throws(ConfigurationError) -> LoadedConfig {
         var builder = Builder(config: UpdaterConfig())
-        let path = file ?? (FileManager.default.fileExists(atPath: defaultFile) ? defaultFile : nil)
+        let path = file ?? defaultFile.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
         if let path {
             builder.readFile(path)
         }

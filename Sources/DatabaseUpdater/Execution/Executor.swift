@@ -120,6 +120,9 @@ public final class Executor: Sendable {
         case .failure(let error as ExecutionTimedOut):
             return await finish(request, id: id, started: started, outcome: .timedOut, changes: [], samples: nil,
                                 error: error.description)
+        case .failure(let error) where error is CancellationError || (error as? DatabaseError)?.kind == .cancelled:
+            return await finish(request, id: id, started: started, outcome: .failed, changes: [], samples: nil,
+                                error: "cancelled before it finished (the service was stopping); its transaction was rolled back")
         case .failure(let error):
             return await finish(request, id: id, started: started, outcome: .failed, changes: [], samples: nil,
                                 error: Self.oneLine(error))
@@ -160,7 +163,10 @@ public final class Executor: Sendable {
             await self.events.publish(events)
         }
         do {
-            try await history.record(record)
+            // In a task of its own: a cancelled execution (shutdown, timeout) must still be
+            // recorded, and statements refuse to run in a cancelled task.
+            let history = history
+            try await Task { try await history.record(record) }.value
         } catch {
             logger.error("could not record the execution in the history", metadata: ["error": "\(error)", "execution": "\(id.uuidString.lowercased())"])
         }

@@ -220,14 +220,23 @@ public actor CronScheduler {
         let running = Array(executions.values)
         guard !running.isEmpty else { return }
         logger.info("waiting for running executions", metadata: ["count": "\(running.count)", "grace": "\(grace)"])
-        let drained = (try? await withTimeout(grace) {
-            for task in running { await task.value }
-            return true
-        }) ?? false
-        if !drained {
-            logger.warning("grace period over: cancelling running executions", metadata: ["count": "\(running.count)"])
-            for task in running { task.cancel() }
-            for task in running { await task.value }
+        let logger = logger
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for task in running { await task.value }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: grace)
+                return false
+            }
+            if await group.next() == false {
+                // Awaiting a task's value ignores cancellation: cancel the executions themselves,
+                // which interrupts their statements and rolls them back; the drain then finishes.
+                logger.warning("grace period over: cancelling running executions", metadata: ["count": "\(running.count)"])
+                for task in running { task.cancel() }
+            }
+            group.cancelAll()
         }
     }
 }

@@ -1,0 +1,95 @@
+import DatabaseUpdater
+import Foundation
+import Testing
+
+/// `logs`, `status` and `config`.
+struct ObservationCommandTests {
+    private func entry(_ time: String, _ level: String, _ message: String) -> String {
+        #"{"label":"updater","level":"\#(level)","message":"\#(message)","metadata":{},"time":"\#(time)"}"#
+    }
+
+    @Test func logsCountThreePrintsTheLastThreeAcrossADayBoundary() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        let logs = folder.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        try [entry("2026-11-23T23:59:58.000Z", "info", "one"), entry("2026-11-23T23:59:59.000Z", "warn", "two")]
+            .joined(separator: "\n").appending("\n")
+            .write(to: logs.appendingPathComponent("database-updater-2026-11-23.log"), atomically: true, encoding: .utf8)
+        try [entry("2026-11-24T00:00:00.000Z", "info", "three"), entry("2026-11-24T00:00:01.000Z", "error", "four")]
+            .joined(separator: "\n").appending("\n")
+            .write(to: logs.appendingPathComponent("database-updater-2026-11-24.log"), atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(["logs", "--count", "3"], in: folder)
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.map { $0.split(separator: " ").last.map(String.init) } == ["two", "three", "four"])
+        #expect(lines[0].hasPrefix("2026-11-23T23:59:59.000Z WARN"))
+        let warnings = try CommandRunner.run(["logs", "--count", "10", "--level", "warn", "--json"], in: folder)
+        let messages = try warnings.stdout.split(separator: "\n").map { try JSONDecoder().decode(LogEntry.self, from: Data($0.utf8)).message }
+        #expect(messages == ["two", "four"])
+        let bad = try CommandRunner.run(["logs", "--level", "loud"], in: folder)
+        #expect(bad.status != 0)
+    }
+
+    @Test func theServiceWritesDailyJsonLogs() async throws {
+        let folder = try CommandRunner.temporaryFolder()
+        let config = try ServiceFixture.writeConfig("""
+            database: sqlite:data/target.sqlite
+            scheduleConfig: { serviceTickets: "* * * * * *" }
+            executionConfig: { enabledUpdaters: { businessActivities: false, newLeads: false } }
+            """, in: folder)
+        let service = try ServiceProcess(["start", "--config", config], in: folder)
+        #expect(await service.waitForLines(2, where: { $0.contains("succeeded") }))
+        service.signal(SIGINT)
+        #expect(await service.waitForExit() == 0)
+        let files = LogReader.dayFiles(in: folder.appendingPathComponent("logs"))
+        #expect(files.count == 1)
+        #expect(files.first?.lastPathComponent.range(of: #"^database-updater-\d{4}-\d{2}-\d{2}\.log$"#, options: .regularExpression) != nil)
+        let entries = try LogReader.entries(in: files[0])
+        #expect(entries.contains { $0.message == "service started" })
+        #expect(entries.contains { $0.message == "execution" && $0.metadata["updater"] == "service_tickets" && $0.metadata["outcome"] == "succeeded" })
+        #expect(entries.last?.message == "service stopped")
+        let logs = try CommandRunner.run(["logs", "--count", "200", "--config", config], in: folder)
+        #expect(logs.stdout.contains("service stopped"))
+    }
+
+    @Test func statusWorksWithoutARunningServiceAndShowsMetrics() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        _ = try CommandRunner.run(["execute", "service_tickets"], in: folder)
+        _ = try CommandRunner.run(["execute", "business_records"], in: folder)
+        let human = try CommandRunner.run(["status"], in: folder)
+        #expect(human.status == 0, "\(human.stderr)")
+        #expect(human.stdout.contains("service: not running"))
+        #expect(human.stdout.contains("database: sqlite:data/updater.sqlite — reachable"))
+        let json = try CommandRunner.run(["status", "--json"], in: folder)
+        let status = try JSONCoding.decoder().decode(ServiceStatus.self, from: Data(json.stdout.utf8))
+        #expect(!status.running)
+        #expect(status.schedules.count == 3)
+        #expect(status.schedules.first { $0.updater == "service_tickets" }?.schedule == "0 0 */6 * * *")
+        #expect(status.metrics.first { $0.updater == "service_tickets" }?.successfulExecutions == 1)
+    }
+
+    @Test func statusSaysWhenTheDatabaseIsDownWithoutThePassword() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        let result = try CommandRunner.run(["status", "--database", "postgres://app:S3cret-pw@127.0.0.1:1/crm"], in: folder)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("database: postgres://app:***@127.0.0.1:1/crm — unreachable"))
+        #expect(!result.stdout.contains("S3cret-pw") && !result.stderr.contains("S3cret-pw"))
+    }
+
+    @Test func configShowsSourcesAndHidesThePassword() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        let config = try ServiceFixture.writeConfig("timezone: Europe/Paris\nscheduleConfig: { newLeads: \"0 0 */2 * * *\" }\n", in: folder)
+        let result = try CommandRunner.run(["config", "--config", config],
+                                           environment: ["DATABASE_UPDATER_DATABASE_URL": "postgres://app:S3cret-pw@db/crm"], in: folder)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("database: postgres://app:***@db/crm   (environment DATABASE_UPDATER_DATABASE_URL)"))
+        #expect(result.stdout.contains("timezone: Europe/Paris   (file \(config))"))
+        #expect(result.stdout.contains(#"newLeads: "0 0 */2 * * *"   # at second 0 of minute 0, every 2 hours"#))
+        #expect(!result.stdout.contains("S3cret-pw"))
+        let json = try CommandRunner.run(["config", "--json"], environment: ["DATABASE_UPDATER_DATABASE_URL": "postgres://app:S3cret-pw@db/crm"], in: folder)
+        #expect(json.status == 0)
+        #expect(!json.stdout.contains("S3cret-pw"))
+        #expect(json.stdout.contains(#""database" : "environment DATABASE_UPDATER_DATABASE_URL""#))
+    }
+}

@@ -1,0 +1,106 @@
+import DatabaseUpdater
+import Foundation
+import Synchronization
+
+/// `updater start` (or any long-running command) as a child process whose output the test
+/// can watch as it arrives.
+final class ServiceProcess: Sendable {
+    /// Output collected so far, filled from the pipes' handlers.
+    private final class Buffer: Sendable {
+        let text = Mutex((stdout: "", stderr: ""))
+    }
+
+    private let process: Process
+    private let output = Buffer()
+
+    init(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = CommandRunner.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "DATABASE_UPDATER_DATABASE_URL")
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let output = output
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            output.text.withLock { $0.stdout += text }
+        }
+        err.fileHandleForReading.readabilityHandler = { handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            output.text.withLock { $0.stderr += text }
+        }
+        try process.run()
+    }
+
+    var stdout: String { output.text.withLock { $0.stdout } }
+    var stderr: String { output.text.withLock { $0.stderr } }
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits until stdout has `count` lines matching `predicate`; false on timeout or exit.
+    func waitForLines(_ count: Int = 1, timeout: Duration = .seconds(20), where predicate: (Substring) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if stdout.split(separator: "\n").filter(predicate).count >= count { return true }
+            if !process.isRunning { return false }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to exit and returns its status (nil on timeout, after killing it).
+    func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning {
+            process.terminate()
+            return nil
+        }
+        try? await Task.sleep(for: .milliseconds(100))  // let the pipes drain
+        return process.terminationStatus
+    }
+}
+
+/// Helpers shared by the service tests.
+enum ServiceFixture {
+    /// A fresh PostgreSQL database in the test cluster, as a URL.
+    static func freshPostgres() async throws -> String {
+        guard let base = ProcessInfo.processInfo.environment["UPDATER_TEST_POSTGRES_URL"] else {
+            throw CLITestError("UPDATER_TEST_POSTGRES_URL is not set: run the suite with `make test`")
+        }
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        let admin = try await DatabaseFactory.open(base, poolSize: 1)
+        _ = try await admin.withConnection { conn in try conn.execute("CREATE DATABASE \(name)") }
+        await admin.close()
+        var components = URLComponents(string: base)!
+        components.path = "/\(name)"
+        return components.string!
+    }
+
+    /// Writes `Config/test.yaml` into `folder` and returns its path.
+    static func writeConfig(_ yaml: String, in folder: URL) throws -> String {
+        let url = folder.appendingPathComponent("test.yaml")
+        try yaml.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    /// The execution history of a service that ran in `folder`.
+    static func history(in folder: URL) async throws -> [ExecutionRecord] {
+        let history = try await ExecutionHistory(directory: folder.appendingPathComponent("data"))
+        let records = try await history.recent(limit: 10_000)
+        await history.close()
+        return records
+    }
+}
+
+struct CLITestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
