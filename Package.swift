@@ -59,10 +59,12 @@ let package = Package(
             path: "Benchmarks/CronBenchmark"
         ),
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
-        .testTarget(name: "DatabaseUpdaterTests", dependencies: ["DatabaseUpdater"]),
+        // Fresh real databases for tests: a new SQLite file, or a new database in the test cluster.
+        .target(name: "UpdaterTestSupport", dependencies: ["DatabaseUpdater"], path: "Tests/UpdaterTestSupport"),
+        .testTarget(name: "DatabaseUpdaterTests", dependencies: ["DatabaseUpdater", "UpdaterTestSupport"]),
         .testTarget(
             name: "UpdaterCLITests",
-            dependencies: [.target(name: "updater"), "DatabaseUpdater"]
+            dependencies: [.target(name: "updater"), "DatabaseUpdater", "UpdaterTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import DatabaseUpdater
 import Foundation
 import Synchronization
+import UpdaterTestSupport
 
 /// `updater start` (or any long-running command) as a child process whose output the test
 /// can watch as it arrives.
@@ -71,18 +72,7 @@ final class ServiceProcess: Sendable {
 /// Helpers shared by the service tests.
 enum ServiceFixture {
     /// A fresh PostgreSQL database in the test cluster, as a URL.
-    static func freshPostgres() async throws -> String {
-        guard let base = ProcessInfo.processInfo.environment["UPDATER_TEST_POSTGRES_URL"] else {
-            throw CLITestError("UPDATER_TEST_POSTGRES_URL is not set: run the suite with `make test`")
-        }
-        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        let admin = try await DatabaseFactory.open(base, poolSize: 1)
-        _ = try await admin.withConnection { conn in try conn.execute("CREATE DATABASE \(name)") }
-        await admin.close()
-        var components = URLComponents(string: base)!
-        components.path = "/\(name)"
-        return components.string!
-    }
+    static func freshPostgres() async throws -> String { try await TestDatabases.freshLocation(.postgres) }
 
     /// Writes `Config/test.yaml` into `folder` and returns its path.
     static func writeConfig(_ yaml: String, in folder: URL) throws -> String {

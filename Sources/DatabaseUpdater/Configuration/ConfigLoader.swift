@@ -250,22 +250,22 @@ public enum ConfigLoader {
             return nil
         }
 
-        private mutating func stringMap(_ value: Any, _ path: String) -> [String: String]? {
+        /// A mapping whose values are each read with `read`; bad values are problems, good ones kept.
+        private mutating func map<T>(_ value: Any, _ path: String, _ read: (inout Builder, Any, String) -> T?) -> [String: T]? {
             guard let map = value as? [String: Any] else { problems.append("\(path): expected a mapping"); return nil }
-            var result: [String: String] = [:]
+            var result: [String: T] = [:]
             for (key, v) in map.sorted(by: { $0.key < $1.key }) {
-                if let s = string(v, "\(path).\(key)") { result[key] = s }
+                if let read = read(&self, v, "\(path).\(key)") { result[key] = read }
             }
             return result
         }
 
+        private mutating func stringMap(_ value: Any, _ path: String) -> [String: String]? {
+            map(value, path) { builder, v, p in builder.string(v, p) }
+        }
+
         private mutating func boolMap(_ value: Any, _ path: String) -> [String: Bool]? {
-            guard let map = value as? [String: Any] else { problems.append("\(path): expected a mapping"); return nil }
-            var result: [String: Bool] = [:]
-            for (key, v) in map.sorted(by: { $0.key < $1.key }) {
-                if let b = bool(v, "\(path).\(key)") { result[key] = b }
-            }
-            return result
+            map(value, path) { builder, v, p in builder.bool(v, p) }
         }
 
         private mutating func tenants(_ value: Any) -> [Tenant]? {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import UpdaterTestSupport
 @testable import DatabaseUpdater
 
 /// The scheduler on a manual clock: exact fire times, catch-up after a late wake, skipping a

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UpdaterTestSupport
 @testable import DatabaseUpdater
 
 struct ConnectionErrorTests {

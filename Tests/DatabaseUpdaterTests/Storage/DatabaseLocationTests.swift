@@ -1,4 +1,5 @@
 import Testing
+import UpdaterTestSupport
 @testable import DatabaseUpdater
 
 struct DatabaseLocationTests {

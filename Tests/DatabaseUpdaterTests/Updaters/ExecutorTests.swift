@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UpdaterTestSupport
 @testable import DatabaseUpdater
 
 /// How safely executions run: transactions, failures, timeouts, the cap, dry runs, determinism.

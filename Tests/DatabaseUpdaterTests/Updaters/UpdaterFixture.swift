@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import UpdaterTestSupport
 @testable import DatabaseUpdater
 
 /// A manager over a fresh database of one engine, with its own data folder.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UpdaterTestSupport
 @testable import DatabaseUpdater
 
 /// A fourth updater: one new type, one registration line, nothing else.

@@ -1,28 +1,26 @@
+import DatabaseUpdater
 import Foundation
-import Testing
-@testable import DatabaseUpdater
-
-/// The two real engines the storage tests run against.
-enum Engine: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite
-    case postgres
-
-    var testDescription: String { rawValue }
-}
 
 /// Raised when PostgreSQL tests run outside `make test`.
-struct PostgresNotConfigured: Error, CustomStringConvertible {
-    var description: String {
+public struct PostgresNotConfigured: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String {
         "UPDATER_TEST_POSTGRES_URL is not set: run the suite with `make test`, which starts a throwaway PostgreSQL cluster "
             + "(or run `scripts/with-test-postgres.sh swift test`)"
     }
 }
 
+/// The two real engines the tests run against.
+public enum Engine: String, CaseIterable, Sendable {
+    case sqlite
+    case postgres
+}
+
 /// Fresh, isolated databases for tests: a new SQLite file, or a new PostgreSQL database in the
 /// cluster that `scripts/with-test-postgres.sh` started.
-enum TestDatabases {
+public enum TestDatabases {
     /// The URL of the test cluster's bootstrap database (its user may create databases).
-    static func postgresBaseURL() throws -> String {
+    public static func postgresBaseURL() throws -> String {
         guard let url = ProcessInfo.processInfo.environment["UPDATER_TEST_POSTGRES_URL"], !url.isEmpty else {
             throw PostgresNotConfigured()
         }
@@ -30,7 +28,7 @@ enum TestDatabases {
     }
 
     /// A location string for a brand-new empty database of `engine`.
-    static func freshLocation(_ engine: Engine) async throws -> String {
+    public static func freshLocation(_ engine: Engine) async throws -> String {
         switch engine {
         case .sqlite:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("updater-tests-\(UUID().uuidString)")
@@ -48,24 +46,14 @@ enum TestDatabases {
     }
 
     /// A brand-new empty database of `engine`.
-    static func fresh(_ engine: Engine, poolSize: Int = 2) async throws -> any Database {
+    public static func fresh(_ engine: Engine, poolSize: Int = 2) async throws -> any Database {
         try await DatabaseFactory.open(try await freshLocation(engine), poolSize: poolSize)
     }
 
     /// A brand-new database of `engine` with the schema migrated.
-    static func migrated(_ engine: Engine, poolSize: Int = 2) async throws -> any Database {
+    public static func migrated(_ engine: Engine, poolSize: Int = 2) async throws -> any Database {
         let db = try await fresh(engine, poolSize: poolSize)
         try await Migrator.migrate(db)
         return db
-    }
-}
-
-extension SQLDialect {
-    /// Column types for ad-hoc test tables.
-    var testTypes: (int: String, double: String, bool: String, time: String, uuid: String) {
-        switch self {
-        case .sqlite: ("INTEGER", "REAL", "INTEGER", "TEXT", "TEXT")
-        case .postgres: ("BIGINT", "DOUBLE PRECISION", "BOOLEAN", "TIMESTAMPTZ", "UUID")
-        }
     }
 }
