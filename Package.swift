@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System-library shims. Only Sources/DatabaseUpdater/Storage imports them.
@@ -41,8 +43,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // The REST API (grows with the HTTP issue).
-        .target(name: "DatabaseUpdaterHTTP", dependencies: ["DatabaseUpdater"]),
+        // The REST API, the Prometheus endpoint and the OpenAPI document.
+        .target(
+            name: "DatabaseUpdaterHTTP",
+            dependencies: [
+                "DatabaseUpdater",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
         // The executable: argument parsing and printing, nothing else.
         .executableTarget(
             name: "updater",
@@ -51,6 +61,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -62,6 +73,10 @@ let package = Package(
         // Fresh real databases for tests: a new SQLite file, or a new database in the test cluster.
         .target(name: "UpdaterTestSupport", dependencies: ["DatabaseUpdater"], path: "Tests/UpdaterTestSupport"),
         .testTarget(name: "DatabaseUpdaterTests", dependencies: ["DatabaseUpdater", "UpdaterTestSupport"]),
+        .testTarget(
+            name: "DatabaseUpdaterHTTPTests",
+            dependencies: ["DatabaseUpdaterHTTP", "DatabaseUpdater", "UpdaterTestSupport", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(
             name: "UpdaterCLITests",
             dependencies: [.target(name: "updater"), "DatabaseUpdater", "UpdaterTestSupport"]

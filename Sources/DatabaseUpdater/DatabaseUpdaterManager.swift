@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// The top of the library: owns the configuration, the target database, the history, the
 /// change events, the executor and (when started) the scheduler.
@@ -18,6 +19,8 @@ import Logging
 public actor DatabaseUpdaterManager {
     /// The configuration in force.
     public private(set) var configuration: UpdaterConfig
+    /// Where each configured value came from.
+    public private(set) var configurationSources: [String: ConfigSource] = [:]
     /// The updaters.
     public let registry: UpdaterRegistry
     /// The target database.
@@ -35,14 +38,18 @@ public actor DatabaseUpdaterManager {
     private let executor: Executor
     private let clock: any UpdaterClock
     private let logger: Logger
+    private let metricsFactory: any MetricsFactory
     private var scheduler: CronScheduler?
     private var background: [Task<Void, Never>] = []
+    /// Manual executions in flight, by "updater|tenant", so a second one is refused.
+    private var manualInFlight: Set<String> = []
     /// When ``start(configuration:registry:clock:logger:)`` returned.
     public private(set) var startedAt: Date?
 
     private init(configuration: UpdaterConfig, registry: UpdaterRegistry, database: any Database, history: ExecutionHistory,
                  events: ChangeEventBus, records: Broadcaster<ExecutionRecord>, ledger: ChangeLedger, health: DatabaseHealth,
-                 executor: Executor, clock: any UpdaterClock, logger: Logger) {
+                 executor: Executor, clock: any UpdaterClock, metricsFactory: any MetricsFactory, logger: Logger) {
+        self.metricsFactory = metricsFactory
         self.configuration = configuration
         self.registry = registry
         self.database = database
@@ -62,9 +69,9 @@ public actor DatabaseUpdaterManager {
     ///   database cannot be reached or migrated.
     public static func open(
         configuration: UpdaterConfig, registry: UpdaterRegistry = .builtIn, clock: any UpdaterClock = SystemClock(),
-        logger: Logger = Logger(label: "updater")
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
-        let manager = try await assemble(configuration, registry: registry, clock: clock, logger: logger)
+        let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory, logger: logger)
         do {
             try await manager.prepareDatabase()
         } catch {
@@ -77,18 +84,23 @@ public actor DatabaseUpdaterManager {
     /// Starts the service: the database monitor and, when `enableScheduling` is set, the
     /// scheduler. An unreachable database does not stop it: it is retried with backoff and
     /// scheduling resumes when it answers.
+    /// - Parameters:
+    ///   - sources: where each configured value came from (from ``ConfigLoader``), kept for live updates.
+    ///   - metricsFactory: where execution metrics go (the HTTP API passes its Prometheus registry's).
     /// - Throws: ``ConfigurationError`` for an invalid configuration; an unusable data folder.
     public static func start(
-        configuration: UpdaterConfig, registry: UpdaterRegistry = .builtIn, clock: any UpdaterClock = SystemClock(),
+        configuration: UpdaterConfig, sources: [String: ConfigSource] = [:], registry: UpdaterRegistry = .builtIn,
+        clock: any UpdaterClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
         logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
-        let manager = try await assemble(configuration, registry: registry, clock: clock, logger: logger)
-        await manager.launch()
+        let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory, logger: logger)
+        await manager.launch(sources: sources)
         return manager
     }
 
     private static func assemble(
-        _ configuration: UpdaterConfig, registry: UpdaterRegistry, clock: any UpdaterClock, logger: Logger
+        _ configuration: UpdaterConfig, registry: UpdaterRegistry, clock: any UpdaterClock, metricsFactory: any MetricsFactory,
+        logger: Logger
     ) async throws -> DatabaseUpdaterManager {
         let problems = ConfigLoader.validate(configuration, registry: registry)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
@@ -115,10 +127,10 @@ public actor DatabaseUpdaterManager {
             settings: .init(maxConcurrentExecutions: configuration.executionConfig.maxConcurrentExecutions,
                             timeout: configuration.executionConfig.timeout,
                             retentionDays: configuration.executionConfig.retentionDays),
-            health: health, logger: logger)
+            health: health, metricsFactory: metricsFactory, logger: logger)
         return DatabaseUpdaterManager(configuration: configuration, registry: registry, database: database, history: history,
                                       events: events, records: Broadcaster(), ledger: ledger, health: health, executor: executor,
-                                      clock: clock, logger: logger)
+                                      clock: clock, metricsFactory: metricsFactory, logger: logger)
     }
 
     /// Migrates the schema and creates the configured tenants.
@@ -128,12 +140,13 @@ public actor DatabaseUpdaterManager {
         await health.markReachable(at: clock.now())
     }
 
-    private func launch() async {
+    private func launch(sources: [String: ConfigSource]) async {
         startedAt = clock.now()
+        configurationSources = sources
         if configuration.enableScheduling {
             let records = records
             let scheduler = CronScheduler(config: configuration, executor: executor, history: history, health: health, clock: clock,
-                                          logger: logger, onRecord: { await records.publish([$0]) })
+                                          logger: logger, metricsFactory: metricsFactory, onRecord: { await records.publish([$0]) })
             self.scheduler = scheduler
             do {
                 try await scheduler.configure(configuration, registry: registry)
@@ -187,11 +200,23 @@ public actor DatabaseUpdaterManager {
     ///   - fireTime: the fire time the execution is seeded and stamped with; now when nil.
     /// - Throws: ``UpdaterError`` for an unknown updater or tenant. Execution failures are
     ///   outcomes in the returned record, not errors.
+    ///   - exclusive: refuse (``UpdaterError/Kind/alreadyRunning``) while an execution of the same
+    ///     updater and tenant runs, scheduled or manual.
     public func execute(
-        _ updaterName: String, tenant: UUID? = nil, dryRun: Bool? = nil, seed: UInt64? = nil, fireTime: Date? = nil
+        _ updaterName: String, tenant: UUID? = nil, dryRun: Bool? = nil, seed: UInt64? = nil, fireTime: Date? = nil,
+        exclusive: Bool = false
     ) async throws(UpdaterError) -> ExecutionRecord {
         let updater = try registry.updater(named: updaterName)
         let tenant = try resolveTenant(tenant)
+        let key = "\(updater.name)|\(tenant.id)"
+        if exclusive {
+            let scheduled = await scheduler?.isRunning(updater: updater.name, tenant: tenant.id) ?? false
+            if scheduled || manualInFlight.contains(key) {
+                throw UpdaterError(.alreadyRunning, "\(updater.name) is already running for tenant \(tenant)")
+            }
+        }
+        manualInFlight.insert(key)
+        defer { manualInFlight.remove(key) }
         let record = await executor.execute(.init(
             updater: updater, tenant: tenant, scheduledAt: fireTime ?? clock.now(),
             dryRun: dryRun ?? configuration.dryRun, seed: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64.max)))
@@ -213,7 +238,77 @@ public actor DatabaseUpdaterManager {
         return results
     }
 
+    // MARK: - Control
+
+    /// Pauses (`false`) or resumes (`true`) scheduling without stopping the process; running
+    /// executions finish. Idempotent. Returns whether scheduling now runs.
+    @discardableResult
+    public func setScheduling(_ running: Bool) async -> Bool {
+        guard let scheduler else { return false }
+        await scheduler.setPaused(!running)
+        return running
+    }
+
+    /// Applies a partial configuration, validated whole; on success it is swapped in at once and
+    /// the schedules recomputed. Keys naming resources opened at start
+    /// (``UpdaterConfig/restartOnlyKeys``) cannot change.
+    /// - Throws: ``ConfigurationError`` listing every problem; the running configuration is then unchanged.
+    public func updateConfiguration(_ partial: [String: Any]) async throws(ConfigurationError) -> UpdaterConfig {
+        let merged = try ConfigLoader.merge(partial, into: LoadedConfig(config: configuration, sources: configurationSources, warnings: []),
+                                            registry: registry)
+        let old = configuration, new = merged.config
+        var problems: [String] = []
+        if new.database != old.database { problems.append("database: cannot change while running (restart the service)") }
+        if new.dataDirectory != old.dataDirectory { problems.append("dataDirectory: cannot change while running (restart the service)") }
+        if new.logDirectory != old.logDirectory { problems.append("logDirectory: cannot change while running (restart the service)") }
+        if new.logLevel != old.logLevel { problems.append("logLevel: cannot change while running (restart the service)") }
+        if new.api != old.api { problems.append("api: cannot change while running (restart the service)") }
+        if new.executionConfig.maxConcurrentExecutions != old.executionConfig.maxConcurrentExecutions {
+            problems.append("executionConfig.maxConcurrentExecutions: cannot change while running (restart the service)")
+        }
+        if new.enableScheduling != old.enableScheduling {
+            problems.append("enableScheduling: cannot change while running (use POST /stop and /start to pause and resume)")
+        }
+        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+        configuration = new
+        configurationSources = merged.sources
+        executor.update(timeout: new.executionConfig.timeout, retentionDays: new.executionConfig.retentionDays)
+        if new.tenants != old.tenants, await health.state.reachable {
+            try? await TenantStore.ensure(new.tenants, in: database, now: clock.now())
+        }
+        try? await scheduler?.configure(new, registry: registry)
+        logger.info("configuration updated", metadata: ["keys": "\(partial.keys.sorted().joined(separator: ","))"])
+        return new
+    }
+
     // MARK: - Observing
+
+    /// Health: `unhealthy` when the scheduler is stalled or the database has been unreachable for
+    /// five minutes; `degraded` while the database is unreachable or at least half of the recent
+    /// executions failed; else `healthy`. Each non-healthy status says why.
+    public func health() async -> HealthReport {
+        let now = clock.now()
+        let database = await health.state
+        var unhealthy: [String] = [], degraded: [String] = []
+        if !database.reachable {
+            let down = now.timeIntervalSince(database.since)
+            let reason = "database unreachable for \(Int(down)) s: \(database.lastError ?? "unknown error")"
+            if down >= 300 { unhealthy.append(reason) } else { degraded.append(reason) }
+        }
+        if let scheduler {
+            let stalled = await scheduler.stalledFor(now: now)
+            if stalled > 30 { unhealthy.append("scheduler stalled: \(Int(stalled)) s behind its next fire") }
+        }
+        let recent = ((try? await history.recent(limit: 100)) ?? []).filter { !$0.dryRun && $0.outcome != .skipped }.prefix(20)
+        var ratio: Double?
+        if !recent.isEmpty {
+            let failed = recent.filter { $0.outcome != .succeeded }.count
+            ratio = Double(failed) / Double(recent.count)
+            if failed * 2 >= recent.count { degraded.append("\(failed) of the last \(recent.count) executions failed") }
+        }
+        let status: HealthReport.Status = !unhealthy.isEmpty ? .unhealthy : (!degraded.isEmpty ? .degraded : .healthy)
+        return HealthReport(status: status, reasons: unhealthy + degraded, database: database, recentFailureRatio: ratio)
+    }
 
     /// Per-updater metrics from the history.
     public func metrics() async throws -> [UpdaterMetrics] { try await history.metrics() }
@@ -227,15 +322,23 @@ public actor DatabaseUpdaterManager {
         return await !scheduler.isPaused
     }
 
-    /// A snapshot of the service: scheduling, database, schedules and metrics.
+    /// A snapshot of the service: scheduling, database, schedules (with each one's last run) and metrics.
     public func status() async -> ServiceStatus {
         let now = clock.now()
+        let recent = ((try? await history.recent(limit: 500)) ?? []).filter { !$0.dryRun }
+        let schedules = await schedules().map { entry -> CronScheduler.EntryStatus in
+            var entry = entry
+            let last = recent.first { $0.updater == entry.updater && $0.tenant == entry.tenant }
+            entry.lastRun = last?.scheduledAt
+            entry.lastOutcome = last?.outcome
+            return entry
+        }
         return ServiceStatus(
             running: startedAt != nil, pid: Int(ProcessInfo.processInfo.processIdentifier), startedAt: startedAt,
             uptimeSeconds: startedAt.map { now.timeIntervalSince($0) }, schedulingEnabled: configuration.enableScheduling,
             schedulingPaused: await !isScheduling() && configuration.enableScheduling,
             dryRun: configuration.dryRun, database: database.redactedLocation, databaseHealth: await health.state,
-            timezone: configuration.timezone, schedules: await schedules(), metrics: (try? await metrics()) ?? [])
+            timezone: configuration.timezone, schedules: schedules, metrics: (try? await metrics()) ?? [])
     }
 
     // MARK: - Stopping

@@ -1,5 +1,36 @@
-/// The paths the HTTP API serves, shared by the server and by clients of it.
+import HTTPTypes
+
+/// The routes the API serves: the single list both the router and the OpenAPI consistency
+/// test read.
 public enum APIPaths {
-    /// Every route lives under this prefix.
+    /// Every control route lives under this prefix.
     public static let base = "/api/database-updater"
+
+    /// One route: method and path in OpenAPI form (`/api/database-updater/execute/{updaterName}`).
+    public struct Route: Hashable, Sendable {
+        public let method: HTTPRequest.Method
+        public let path: String
+        /// Whether the bearer token is required (always for POST and PUT).
+        public var mutating: Bool { method == .post || method == .put }
+    }
+
+    /// Every route, in the order the OpenAPI document lists them.
+    public static let routes: [Route] = [
+        Route(method: .get, path: "\(base)/status"),
+        Route(method: .post, path: "\(base)/start"),
+        Route(method: .post, path: "\(base)/stop"),
+        Route(method: .post, path: "\(base)/execute/{updaterName}"),
+        Route(method: .post, path: "\(base)/dry-run/{updaterName}"),
+        Route(method: .put, path: "\(base)/config"),
+        Route(method: .get, path: "\(base)/logs"),
+        Route(method: .get, path: "\(base)/metrics"),
+        Route(method: .get, path: "\(base)/health"),
+        Route(method: .get, path: "/metrics"),
+        Route(method: .get, path: "/openapi.yaml"),
+    ]
+
+    /// A route's path in Hummingbird's form (`:updaterName`).
+    static func routerPath(_ path: String) -> String {
+        path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DatabaseUpdater
+import DatabaseUpdaterHTTP
 import Foundation
 
 extension Updater {
@@ -39,15 +40,25 @@ extension Updater {
                 }
                 fireTime = parsed
             }
-            let manager = try await DatabaseUpdaterManager.open(configuration: try configOptions.load().config)
+            let config = try configOptions.load().config
             let record: ExecutionRecord
-            do {
-                record = try await manager.execute(name, tenant: tenantID, dryRun: dryRun ? true : nil, seed: seed, fireTime: fireTime)
-            } catch {
+            if fireTime == nil, let client = ServiceClient(dataDirectory: config.dataDirectory) {
+                // A service runs: let it execute, so its live state, metrics and cap apply.
+                var body: [String: Any] = [:]
+                if let tenantID { body["tenant"] = tenantID.uuidString.lowercased() }
+                if let seed { body["seed"] = seed }
+                let path = "\(APIPaths.base)/\(dryRun ? "dry-run" : "execute")/\(name)"
+                record = try await client.send("POST", path, body: body, as: ExecutionRecord.self)
+            } else {
+                let manager = try await DatabaseUpdaterManager.open(configuration: config)
+                do {
+                    record = try await manager.execute(name, tenant: tenantID, dryRun: dryRun ? true : nil, seed: seed, fireTime: fireTime)
+                } catch {
+                    await manager.close()
+                    throw CommandFailure.exit(error.description, status: CommandFailure.badInput)
+                }
                 await manager.close()
-                throw CommandFailure.exit(error.description, status: CommandFailure.badInput)
             }
-            await manager.close()
             if json {
                 print(String(decoding: try JSONCoding.encoder(pretty: true).encode(record), as: UTF8.self))
             } else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DatabaseUpdater
+import DatabaseUpdaterHTTP
 import Foundation
 
 extension Updater {
@@ -27,8 +28,17 @@ extension Updater {
         }
 
         func run() async throws {
-            let directory = URL(fileURLWithPath: try configOptions.load().config.logDirectory)
-            for entry in try LogReader.last(count, minimumLevel: level, in: directory) { Console.line(render(entry)) }
+            let config = try configOptions.load().config
+            let directory = URL(fileURLWithPath: config.logDirectory)
+            let entries: [LogEntry]
+            if let client = ServiceClient(dataDirectory: config.dataDirectory) {
+                entries = try await client.send("GET", "\(APIPaths.base)/logs",
+                                                query: [.init(name: "count", value: "\(min(count, 10_000))"), .init(name: "level", value: level)],
+                                                as: [LogEntry].self)
+            } else {
+                entries = try LogReader.last(count, minimumLevel: level, in: directory)
+            }
+            for entry in entries { Console.line(render(entry)) }
             guard follow else { return }
             var file = LogReader.dayFiles(in: directory).last
             var seen = file.map { (try? LogReader.entries(in: $0).count) ?? 0 } ?? 0

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Cron
 import DatabaseUpdater
+import DatabaseUpdaterHTTP
 import Foundation
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 extension Updater {
@@ -18,11 +20,26 @@ extension Updater {
         @Option(help: "debug, info, warn or error (default: the configuration's, else info).")
         var logLevel: String?
 
+        @Flag(help: "Do not serve the HTTP API.")
+        var noApi = false
+
+        @Option(help: "Address the API binds (default: the configuration's, else 127.0.0.1).")
+        var host: String?
+
+        @Option(help: "Port the API binds; 0 picks a free one (default: the configuration's, else 5000).")
+        var port: Int?
+
         @OptionGroup var configOptions: ConfigOptions
 
         func run() async throws {
             let loaded = try configOptions.load(logLevel: logLevel, dryRun: dryRun)
-            let config = loaded.config
+            var config = loaded.config
+            if noApi { config.api.enabled = false }
+            if let host { config.api.host = host }
+            if let port {
+                guard (0...65_535).contains(port) else { throw CommandFailure.exit("--port must be 0-65535", status: CommandFailure.badInput) }
+                config.api.port = port
+            }
             let logFile = try DailyLogFile(directory: URL(fileURLWithPath: config.logDirectory), timeZone: config.timeZone)
             let level = LogEntry.loggerLevel(config.logLevel)
             LoggingSystem.bootstrap { label in
@@ -35,8 +52,24 @@ extension Updater {
             } catch let held as InstanceLock.Held {
                 throw CommandFailure.exit(held.description, status: CommandFailure.failed)
             }
-            let manager = try await DatabaseUpdaterManager.start(configuration: config, logger: logger)
-            printBanner(config, schedules: await manager.schedules(), configFile: configOptions.config)
+            let registry = PrometheusCollectorRegistry()
+            let manager = try await DatabaseUpdaterManager.start(
+                configuration: config, sources: loaded.sources, metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ManagerService(manager: manager, logger: logger))]
+            var apiLine = "  api        off (--no-api)"
+            if config.api.enabled {
+                let token = try APIToken.resolve(config: config)
+                let apiHost = config.api.host
+                services.append(.init(service: APIServer.make(
+                    manager: manager, registry: registry, token: token, host: apiHost, port: config.api.port,
+                    logger: Logger(label: "updater.api")
+                ) { port in
+                    try? lock.write(.init(pid: getpid(), startedAt: Date(), apiPort: port, apiHost: apiHost))
+                    Console.line("API listening on http://\(apiHost):\(port)\(APIPaths.base)  (token: \(token.origin))")
+                }))
+                apiLine = "  api        http://\(apiHost):\(config.api.port == 0 ? "<free port>" : String(config.api.port)) (mutating routes need the token from \(token.origin))"
+            }
+            printBanner(config, schedules: await manager.schedules(), configFile: configOptions.config, apiLine: apiLine)
             let database = await manager.database.redactedLocation
             logger.info("service started", metadata: ["database": "\(database)", "pid": "\(getpid())"])
             let records = await manager.records.subscribe()
@@ -44,16 +77,22 @@ extension Updater {
                 for await record in records { Console.line(ExecutionReport.line(record)) }
             }
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: ManagerService(manager: manager, logger: logger))],
-                gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
-            try await group.run()
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+            do {
+                try await group.run()
+            } catch {
+                // e.g. the API port is taken: the manager has been stopped by the group already.
+                await printer.value
+                logFile.close()
+                throw CommandFailure.exit("\(error)", status: CommandFailure.failed)
+            }
             await printer.value
             logger.info("service stopped")
             logFile.close()
             withExtendedLifetime(lock) {}
         }
 
-        private func printBanner(_ config: UpdaterConfig, schedules: [CronScheduler.EntryStatus], configFile: String?) {
+        private func printBanner(_ config: UpdaterConfig, schedules: [CronScheduler.EntryStatus], configFile: String?, apiLine: String) {
             let location = (try? DatabaseLocation(parsing: config.database).description) ?? config.database
             var lines = [
                 "updater \(Updater.configuration.version) — pid \(getpid())",
@@ -61,6 +100,7 @@ extension Updater {
                 "  time zone  \(config.timezone)",
                 "  config     \(configFile ?? (FileManager.default.fileExists(atPath: ConfigLoader.defaultFile) ? ConfigLoader.defaultFile : "built-in defaults"))",
                 "  logs       \(config.logDirectory)/database-updater-YYYY-MM-DD.log",
+                apiLine,
             ]
             if config.dryRun { lines.append("  DRY RUN: every execution is rolled back; nothing is written") }
             if !config.enableScheduling { lines.append("  scheduling is disabled (enableScheduling: false)") }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cron
 import DatabaseUpdater
+import DatabaseUpdaterHTTP
 import Foundation
 
 extension Updater {
@@ -17,6 +18,44 @@ extension Updater {
 
         func run() async throws {
             let config = try configOptions.load().config
+            let status: ServiceStatus
+            if let client = ServiceClient(dataDirectory: config.dataDirectory) {
+                status = try await client.send("GET", "\(APIPaths.base)/status", as: ServiceStatus.self)
+            } else {
+                status = try await localStatus(config)
+            }
+            if json {
+                print(String(decoding: try JSONCoding.encoder(pretty: true).encode(status), as: UTF8.self))
+                return
+            }
+            let health = status.databaseHealth
+            var lines = [
+                status.running
+                    ? "service: running (pid \(status.pid.map(String.init) ?? "?"), up \(Self.duration(status.uptimeSeconds ?? 0)))"
+                        + (status.schedulingPaused ? ", scheduling paused" : "")
+                    : "service: not running",
+                "database: \(status.database) — " + ((health?.reachable ?? false) ? "reachable" : "unreachable: \(health?.lastError ?? "")"),
+                "time zone: \(status.timezone)", "",
+                "TENANT    UPDATER                     SCHEDULE             NEXT FIRE                  LAST RUN                   RESULT",
+            ]
+            let zone = TimeZone(identifier: status.timezone) ?? TimeZone(identifier: "UTC")!
+            for entry in status.schedules {
+                lines.append("\(String(entry.tenant.uuidString.lowercased().prefix(8)))  \(pad(entry.updater, 27)) \(pad(entry.schedule, 20)) "
+                    + "\(pad(entry.nextFire.map { ISO8601.format($0, in: zone) } ?? "-", 26)) "
+                    + "\(pad(entry.lastRun.map { ISO8601.format($0, in: zone) } ?? "never", 26)) \(entry.lastOutcome?.rawValue ?? "-")")
+            }
+            lines += ["", "UPDATER                     TOTAL  OK     FAILED  TIMED OUT  SKIPPED  AVG      LAST ERROR"]
+            for m in status.metrics {
+                lines.append("\(pad(m.updater, 27)) \(pad("\(m.totalExecutions)", 6)) \(pad("\(m.successfulExecutions)", 6)) "
+                    + "\(pad("\(m.failedExecutions)", 7)) \(pad("\(m.timedOutExecutions)", 10)) \(pad("\(m.skippedExecutions)", 8)) "
+                    + "\(pad(m.averageDurationSeconds.map { ExecutionReport.milliseconds($0) } ?? "-", 8)) \(m.lastError ?? "")")
+            }
+            if status.metrics.isEmpty { lines.append("(no executions yet)") }
+            print(lines.joined(separator: "\n"))
+        }
+
+        /// The status from the history store and a connection attempt, when no service (with an API) runs.
+        private func localStatus(_ config: UpdaterConfig) async throws -> ServiceStatus {
             let holder = InstanceLock.runningHolder(directory: config.dataDirectory)
             let history = try await ExecutionHistory(directory: URL(fileURLWithPath: config.dataDirectory))
             let now = Date()
@@ -27,48 +66,27 @@ extension Updater {
             } catch {
                 health = .init(reachable: false, lastError: (error as? DatabaseError)?.message ?? "\(error)", since: now)
             }
+            let recent = try await history.recent(limit: 500).filter { !$0.dryRun }
             var schedules: [CronScheduler.EntryStatus] = []
             for tenant in config.tenants {
                 for updater in UpdaterRegistry.builtIn.all where config.isEnabled(updater, tenant: tenant) {
                     let expression = config.schedule(for: updater, tenant: tenant)
                     let schedule = try CronSchedule(expression, timeZone: config.timeZone)
+                    let last = recent.first { $0.updater == updater.name && $0.tenant == tenant.id }
                     schedules.append(.init(updater: updater.name, tenant: tenant.id, schedule: expression,
                                            scheduleDescription: schedule.expression.explain(),
-                                           nextFire: config.enableScheduling ? schedule.next(after: now) : nil, running: false))
+                                           nextFire: config.enableScheduling ? schedule.next(after: now) : nil, running: false,
+                                           lastRun: last?.scheduledAt, lastOutcome: last?.outcome))
                 }
             }
-            let recent = try await history.recent(limit: 500)
-            let status = ServiceStatus(
+            let metrics = try await history.metrics()
+            await history.close()
+            return ServiceStatus(
                 running: holder != nil, pid: holder.map { Int($0.pid) }, startedAt: holder?.startedAt,
                 uptimeSeconds: holder.map { now.timeIntervalSince($0.startedAt) }, schedulingEnabled: config.enableScheduling,
                 schedulingPaused: false, dryRun: config.dryRun,
                 database: (try? DatabaseLocation(parsing: config.database).description) ?? "(invalid)", databaseHealth: health,
-                timezone: config.timezone, schedules: schedules, metrics: try await history.metrics())
-            await history.close()
-            if json {
-                print(String(decoding: try JSONCoding.encoder(pretty: true).encode(status), as: UTF8.self))
-                return
-            }
-            var lines = [
-                status.running ? "service: running (pid \(status.pid!), up \(Self.duration(status.uptimeSeconds ?? 0)))" : "service: not running",
-                "database: \(status.database) — " + (health.reachable ? "reachable" : "unreachable: \(health.lastError ?? "")"),
-                "time zone: \(status.timezone)", "",
-                "TENANT    UPDATER                     SCHEDULE             NEXT FIRE                  LAST RUN                   RESULT",
-            ]
-            for entry in schedules {
-                let last = recent.first { $0.updater == entry.updater && $0.tenant == entry.tenant && !$0.dryRun }
-                lines.append("\(String(entry.tenant.uuidString.lowercased().prefix(8)))  \(pad(entry.updater, 27)) \(pad(entry.schedule, 20)) "
-                    + "\(pad(entry.nextFire.map { ISO8601.format($0, in: config.timeZone) } ?? "-", 26)) "
-                    + "\(pad(last.map { ISO8601.format($0.scheduledAt, in: config.timeZone) } ?? "never", 26)) \(last?.outcome.rawValue ?? "-")")
-            }
-            lines += ["", "UPDATER                     TOTAL  OK     FAILED  TIMED OUT  SKIPPED  AVG      LAST ERROR"]
-            for m in status.metrics {
-                lines.append("\(pad(m.updater, 27)) \(pad("\(m.totalExecutions)", 6)) \(pad("\(m.successfulExecutions)", 6)) "
-                    + "\(pad("\(m.failedExecutions)", 7)) \(pad("\(m.timedOutExecutions)", 10)) \(pad("\(m.skippedExecutions)", 8)) "
-                    + "\(pad(m.averageDurationSeconds.map { ExecutionReport.milliseconds($0) } ?? "-", 8)) \(m.lastError ?? "")")
-            }
-            if status.metrics.isEmpty { lines.append("(no executions yet)") }
-            print(lines.joined(separator: "\n"))
+                timezone: config.timezone, schedules: schedules, metrics: metrics)
         }
 
         private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }

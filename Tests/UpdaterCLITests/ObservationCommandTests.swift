@@ -38,7 +38,7 @@ struct ObservationCommandTests {
             scheduleConfig: { serviceTickets: "* * * * * *" }
             executionConfig: { enabledUpdaters: { businessActivities: false, newLeads: false } }
             """, in: folder)
-        let service = try ServiceProcess(["start", "--config", config], in: folder)
+        let service = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await service.waitForLines(2, where: { $0.contains("succeeded") }))
         service.signal(SIGINT)
         #expect(await service.waitForExit() == 0)

@@ -13,7 +13,7 @@ struct ServiceResilienceTests {
             executionConfig:
               enabledUpdaters: { businessActivities: false, newLeads: false }
             """, in: folder)
-        let service = try ServiceProcess(["start", "--config", config], in: folder)
+        let service = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await service.waitForLines(2, where: { $0.contains("succeeded") }), "\(service.stderr)")
         try cluster.stop()
         try await Task.sleep(for: .seconds(3))

@@ -22,7 +22,7 @@ struct StartCommandTests {
         let folder = try CommandRunner.temporaryFolder()
         let database = engine == "sqlite" ? "sqlite:data/target.sqlite" : try await ServiceFixture.freshPostgres()
         let config = try ServiceFixture.writeConfig(Self.everySecond(database), in: folder)
-        let service = try ServiceProcess(["start", "--config", config], in: folder)
+        let service = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await service.waitForLines(15, where: { $0.contains("succeeded") }), "\(service.stdout)\n\(service.stderr)")
         service.signal(SIGTERM)
         #expect(await service.waitForExit() == 0, "\(service.stderr)")
@@ -40,15 +40,15 @@ struct StartCommandTests {
     @Test func aSecondStartOnTheSameDataFolderIsRefused() async throws {
         let folder = try CommandRunner.temporaryFolder()
         let config = try ServiceFixture.writeConfig("database: sqlite:data/target.sqlite\n", in: folder)
-        let first = try ServiceProcess(["start", "--config", config], in: folder)
+        let first = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await first.waitForLines(where: { $0.hasPrefix("Press Ctrl-C") }))
-        let second = try CommandRunner.run(["start", "--config", config], in: folder)
+        let second = try CommandRunner.run(["start", "--config", config, "--port", "0"], in: folder)
         #expect(second.status == 1)
         #expect(second.stderr.contains("another updater is already running with this data folder (pid"), "\(second.stderr)")
         first.signal(SIGINT)
         #expect(await first.waitForExit() == 0)
         // Once it is gone, the lock is free again.
-        let third = try ServiceProcess(["start", "--config", config], in: folder)
+        let third = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await third.waitForLines(where: { $0.hasPrefix("Press Ctrl-C") }))
         third.signal(SIGTERM)
         #expect(await third.waitForExit() == 0)
@@ -118,7 +118,7 @@ struct StartCommandTests {
               enabledUpdaters: { serviceTickets: false, newLeads: false }
             shutdownGracePeriodSeconds: 1
             """, in: folder)
-        let service = try ServiceProcess(["start", "--config", config], in: folder)
+        let service = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await service.waitForLines(where: { $0.hasPrefix("Press Ctrl-C") }))
         if engine == "sqlite" {
             #expect(await service.waitForLines(where: { $0.contains("succeeded") }))
@@ -154,14 +154,14 @@ struct StartCommandTests {
     @Test func runOnceAfterATenSecondPauseCatchesUpOncePerUpdater() async throws {
         let folder = try CommandRunner.temporaryFolder()
         let config = try ServiceFixture.writeConfig(Self.everySecond("sqlite:data/target.sqlite", extra: "misfirePolicy: runOnce"), in: folder)
-        let first = try ServiceProcess(["start", "--config", config], in: folder)
+        let first = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await first.waitForLines(6, where: { $0.contains("succeeded") }))
         first.signal(SIGTERM)
         #expect(await first.waitForExit() == 0)
         try await Task.sleep(for: .seconds(10))
         let backlog = try CommandRunner.run(["backlog", "--config", config], in: folder)
         #expect(backlog.stdout.contains("on start: run 1 catch-up"), "\(backlog.stdout)")
-        let second = try ServiceProcess(["start", "--config", config], in: folder)
+        let second = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await second.waitForLines(3, where: { $0.contains("(catch-up)") }), "\(second.stdout)")
         try await Task.sleep(for: .seconds(2))
         second.signal(SIGTERM)

@@ -13,7 +13,7 @@ public enum ConfigLoader {
     /// Environment variables read, and the keys they set.
     public static let environmentKeys = [
         "DATABASE_UPDATER_DATABASE_URL": "database", "DATABASE_UPDATER_TIMEZONE": "timezone",
-        "DATABASE_UPDATER_LOG_LEVEL": "logLevel",
+        "DATABASE_UPDATER_LOG_LEVEL": "logLevel", "DATABASE_UPDATER_API_TOKEN": "api.token",
     ]
 
     /// Loads and validates.
@@ -93,6 +93,11 @@ public enum ConfigLoader {
         if config.misfireLimit < 1 { problems.append("misfireLimit: must be at least 1, got \(config.misfireLimit)") }
         if config.shutdownGracePeriodSeconds < 0 {
             problems.append("shutdownGracePeriodSeconds: must not be negative, got \(config.shutdownGracePeriodSeconds)")
+        }
+        if !(0...65_535).contains(config.api.port) { problems.append("api.port: must be 0-65535, got \(config.api.port)") }
+        if config.api.host.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("api.host: must not be empty") }
+        if let token = config.api.token, token.count < 16 {
+            problems.append("api.token: must be at least 16 characters (it guards every mutating route)")
         }
         if config.tenants.isEmpty { problems.append("tenants: at least one tenant is required") }
         var seen = Set<UUID>()
@@ -203,6 +208,21 @@ public enum ConfigLoader {
                         problems.append("misfirePolicy: unknown policy '\(v)' (allowed: skip, runOnce, runAll)")
                     }
                 }
+            case "api.token": if let v = string(value, key) { config.api.token = v; sources[key] = source }
+            case "api":
+                guard let map = value as? [String: Any] else { problems.append("api: expected a mapping"); return }
+                for (sub, subValue) in map.sorted(by: { $0.key < $1.key }) {
+                    let path = "api.\(sub)"
+                    switch sub {
+                    case "enabled": if let v = bool(subValue, path) { config.api.enabled = v; sources[path] = source }
+                    case "host": if let v = string(subValue, path) { config.api.host = v; sources[path] = source }
+                    case "port": if let v = int(subValue, path) { config.api.port = v; sources[path] = source }
+                    case "token":
+                        if subValue is NSNull { config.api.token = nil; sources[path] = source }
+                        else if let v = string(subValue, path) { config.api.token = v; sources[path] = source }
+                    default: warnings.append("unknown key '\(path)' (ignored)")
+                    }
+                }
             case "misfireLimit": if let v = int(value, key) { config.misfireLimit = v; sources[key] = source }
             case "shutdownGracePeriodSeconds": if let v = number(value, key) { config.shutdownGracePeriodSeconds = v; sources[key] = source }
             case "dataDirectory": if let v = string(value, key) { config.dataDirectory = v; sources[key] = source }
@@ -225,15 +245,21 @@ public enum ConfigLoader {
             return nil
         }
 
+        /// A real boolean: Swift's (from YAML), or JSONSerialization's boolean number. On Linux
+        /// `1 is Bool` holds for JSON numbers, so the type is checked, not a cast.
+        private func isBoolean(_ value: Any) -> Bool {
+            type(of: value) == Bool.self || String(describing: type(of: value)) == "__NSCFBoolean"
+        }
+
         private mutating func bool(_ value: Any, _ path: String) -> Bool? {
-            if let b = value as? Bool { return b }
+            if isBoolean(value), let b = value as? Bool { return b }
             if let s = value as? String, let b = ["true": true, "false": false][s.lowercased()] { return b }
             problems.append("\(path): expected true or false, got \(describe(value))")
             return nil
         }
 
         private mutating func int(_ value: Any, _ path: String) -> Int? {
-            if value is Bool { problems.append("\(path): expected a whole number, got \(describe(value))"); return nil }
+            if isBoolean(value) { problems.append("\(path): expected a whole number, got \(describe(value))"); return nil }
             if let i = value as? Int { return i }
             if let d = value as? Double, d.rounded() == d, let i = Int(exactly: d) { return i }
             if let s = value as? String, let i = Int(s) { return i }
@@ -242,7 +268,7 @@ public enum ConfigLoader {
         }
 
         private mutating func number(_ value: Any, _ path: String) -> Double? {
-            if value is Bool { problems.append("\(path): expected a number, got \(describe(value))"); return nil }
+            if isBoolean(value) { problems.append("\(path): expected a number, got \(describe(value))"); return nil }
             if let d = value as? Double { return d }
             if let i = value as? Int { return Double(i) }
             if let s = value as? String, let d = Double(s) { return d }

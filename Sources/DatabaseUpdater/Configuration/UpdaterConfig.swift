@@ -46,6 +46,26 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         public var timeout: Duration { .milliseconds(Int64((executionTimeoutMinutes * 60_000).rounded())) }
     }
 
+    /// The HTTP API of a running service.
+    public struct APIConfig: Sendable, Equatable, Codable {
+        /// Serve the API (`updater start --no-api` turns it off).
+        public var enabled: Bool
+        /// Address to bind; loopback by default. Off loopback, GET routes need the token too.
+        public var host: String
+        /// Port to bind; 0 picks a free one (its number is in the banner and the lock file).
+        public var port: Int
+        /// Bearer token for mutating routes. Nil: `DATABASE_UPDATER_API_TOKEN`, else one is
+        /// generated at first start into `data/api-token` (mode 0600). Never printed.
+        public var token: String?
+
+        public init(enabled: Bool = true, host: String = "127.0.0.1", port: Int = 5000, token: String? = nil) {
+            self.enabled = enabled
+            self.host = host
+            self.port = port
+            self.token = token
+        }
+    }
+
     /// The target database (see ``DatabaseLocation``).
     public var database: String
     /// IANA zone the cron expressions are evaluated in.
@@ -72,14 +92,17 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     /// The run seed; with the tenant, updater and fire time it determines every generated row.
     /// Nil draws a fresh seed per execution (recorded in its history, so it can be replayed).
     public var seed: UInt64?
+    /// The HTTP API.
+    public var api: APIConfig
 
     public init(
         database: String = DatabaseLocation.defaultURL, timezone: String = "UTC", logLevel: LogLevel = .info,
         dryRun: Bool = false, enableScheduling: Bool = true, scheduleConfig: [String: String] = [:],
         executionConfig: ExecutionConfig = .init(), tenants: [Tenant] = [.default], misfirePolicy: MisfirePolicy = .runOnce,
         misfireLimit: Int = 10, shutdownGracePeriodSeconds: Double = 30, dataDirectory: String = "data",
-        logDirectory: String = "logs", seed: UInt64? = nil
+        logDirectory: String = "logs", seed: UInt64? = nil, api: APIConfig = .init()
     ) {
+        self.api = api
         self.database = database
         self.timezone = timezone
         self.logLevel = logLevel
@@ -110,10 +133,15 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         tenant.enabledUpdaters?[updater.configKey] ?? executionConfig.enabledUpdaters[updater.configKey] ?? true
     }
 
-    /// A copy whose database location hides its password, for printing.
+    /// A copy with every secret hidden (the database password, the API token), for printing.
     public var redacted: UpdaterConfig {
         var copy = self
         copy.database = (try? DatabaseLocation(parsing: database).description) ?? "(invalid location)"
+        if copy.api.token != nil { copy.api.token = "***" }
         return copy
     }
+
+    /// Keys that a running service cannot change: they name resources opened at start.
+    public static let restartOnlyKeys = ["database", "dataDirectory", "logDirectory", "logLevel",
+                                         "executionConfig.maxConcurrentExecutions", "api"]
 }

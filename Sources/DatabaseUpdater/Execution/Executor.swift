@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import Metrics
+import Synchronization
 
 /// Runs executions safely: each holds a slot of the concurrency cap, runs in one transaction
 /// (all of its rows or none), is cancelled and rolled back at its timeout, and is recorded in the
@@ -42,7 +44,9 @@ public final class Executor: Sendable {
         }
     }
 
-    public let settings: Settings
+    /// The settings in force; timeout and retention can change while running.
+    public var settings: Settings { tunables.withLock { $0 } }
+    private let tunables: Mutex<Settings>
     private let database: any Database
     private let history: ExecutionHistory
     private let ledger: ChangeLedger
@@ -50,7 +54,7 @@ public final class Executor: Sendable {
     private let clock: any UpdaterClock
     private let limiter: ConcurrencyLimiter
     private let health: DatabaseHealth?
-    private let metrics = ExecutionMetricsReporter()
+    private let metrics: ExecutionMetricsReporter
     private let logger: Logger
     /// One entry per execution, under its own label so consoles can show them differently.
     private let executionLog = Logger(label: "updater.execution")
@@ -58,17 +62,28 @@ public final class Executor: Sendable {
     /// - Parameter health: told when executions find the database reachable or not.
     public init(
         database: any Database, history: ExecutionHistory, ledger: ChangeLedger, events: ChangeEventBus,
-        clock: any UpdaterClock, settings: Settings, health: DatabaseHealth? = nil, logger: Logger = Logger(label: "updater.executor")
+        clock: any UpdaterClock, settings: Settings, health: DatabaseHealth? = nil,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater.executor")
     ) {
         self.database = database
         self.history = history
         self.ledger = ledger
         self.events = events
         self.clock = clock
-        self.settings = settings
+        tunables = Mutex(settings)
+        metrics = ExecutionMetricsReporter(factory: metricsFactory)
         self.health = health
         self.logger = logger
         limiter = ConcurrencyLimiter(limit: settings.maxConcurrentExecutions)
+    }
+
+    /// Changes the timeout and retention for executions that start from now on (the cap is
+    /// fixed for the life of the executor).
+    public func update(timeout: Duration, retentionDays: Int?) {
+        tunables.withLock {
+            $0.timeout = timeout
+            $0.retentionDays = retentionDays
+        }
     }
 
     /// Executions holding a slot right now.
@@ -86,11 +101,12 @@ public final class Executor: Sendable {
         }
         let started = clock.now()
         let random = SeededRandom(runSeed: request.seed, tenant: request.tenant.id, updater: request.updater.name, fireTime: request.scheduledAt)
-        let retention = settings.retentionDays
+        let current = settings
+        let retention = current.retentionDays
         let database = database
         let result: Result<UpdaterOutput, any Error>
         do {
-            let output = try await withTimeout(settings.timeout) {
+            let output = try await withTimeout(current.timeout) {
                 try await database.transaction(rollback: request.dryRun) { conn in
                     var context = UpdaterContext(tenant: request.tenant, fireTime: request.scheduledAt, random: random,
                                                  dryRun: request.dryRun, retentionDays: retention, connection: conn)

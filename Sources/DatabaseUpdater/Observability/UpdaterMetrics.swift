@@ -18,20 +18,24 @@ public struct UpdaterMetrics: Codable, Sendable, Equatable {
     public var lastError: String?
 }
 
-/// Reports executions to swift-metrics, for whatever backend the process bootstraps
-/// (Prometheus in the service).
+/// Reports executions to swift-metrics through an injected factory (Prometheus in the
+/// service; the process-wide one otherwise).
 struct ExecutionMetricsReporter: Sendable {
+    let factory: any MetricsFactory
+
     func report(_ record: ExecutionRecord) {
         guard !record.dryRun else { return }
         let tenant = record.tenant.uuidString.lowercased()
         Counter(label: "updater_executions_total",
-                dimensions: [("updater", record.updater), ("tenant", tenant), ("outcome", record.outcome.rawValue)]).increment()
+                dimensions: [("updater", record.updater), ("tenant", tenant), ("outcome", record.outcome.rawValue)],
+                factory: factory).increment()
         guard record.outcome != .skipped else { return }
-        Timer(label: "updater_execution_duration_seconds", dimensions: [("updater", record.updater)], preferredDisplayUnit: .seconds)
+        Timer(label: "updater_execution_duration_seconds", dimensions: [("updater", record.updater)], factory: factory)
             .recordNanoseconds(Int64(record.durationSeconds * 1e9))
         for count in record.rows where record.outcome == .succeeded {
             Counter(label: "updater_rows_written_total",
-                    dimensions: [("table", count.table), ("operation", count.operation.rawValue)]).increment(by: count.count)
+                    dimensions: [("table", count.table), ("operation", count.operation.rawValue)], factory: factory)
+                .increment(by: count.count)
         }
     }
 }

@@ -30,8 +30,14 @@ public actor CronScheduler {
         public var scheduleDescription: String
         public var nextFire: Date?
         public var running: Bool
+        /// The fire time of the last real execution, and its outcome (filled in by status).
+        public var lastRun: Date?
+        public var lastOutcome: ExecutionRecord.Outcome?
 
-        public init(updater: String, tenant: UUID, schedule: String, scheduleDescription: String, nextFire: Date?, running: Bool) {
+        public init(updater: String, tenant: UUID, schedule: String, scheduleDescription: String, nextFire: Date?, running: Bool,
+                    lastRun: Date? = nil, lastOutcome: ExecutionRecord.Outcome? = nil) {
+            self.lastRun = lastRun
+            self.lastOutcome = lastOutcome
             self.updater = updater
             self.tenant = tenant
             self.schedule = schedule
@@ -49,16 +55,19 @@ public actor CronScheduler {
     private let clock: any UpdaterClock
     private let logger: Logger
     private let onRecord: @Sendable (ExecutionRecord) async -> Void
+    private let metricsFactory: any MetricsFactory
     private var paused = false
     private var stopping = false
     private var sleeper: Task<Void, any Error>?
     private var wakePending = false
     private var executions: [UUID: Task<Void, Never>] = [:]
-    /// When the loop last woke, for the "scheduler stalled" health check.
-    public private(set) var lastWake: Date?
+    /// The latest instant the loop should have woken by; later than that (plus slack), it is
+    /// stalled. Nil while it is not sleeping on a deadline.
+    private var expectedWake: Date?
 
     init(config: UpdaterConfig, executor: Executor, history: ExecutionHistory, health: DatabaseHealth, clock: any UpdaterClock,
-         logger: Logger, onRecord: @escaping @Sendable (ExecutionRecord) async -> Void) {
+         logger: Logger, metricsFactory: any MetricsFactory, onRecord: @escaping @Sendable (ExecutionRecord) async -> Void) {
+        self.metricsFactory = metricsFactory
         self.config = config
         self.executor = executor
         self.history = history
@@ -131,7 +140,6 @@ public actor CronScheduler {
     func run() async {
         while !stopping && !Task.isCancelled {
             let now = clock.now()
-            lastWake = now
             let ready = await health.state.reachable
             if !paused && ready {
                 for index in entries.indices {
@@ -141,8 +149,21 @@ public actor CronScheduler {
             // Sleep until the next fire; an hour at most, so a wrong clock cannot strand us.
             var deadline = now.addingTimeInterval(3600)
             if !paused && ready, let earliest = entries.compactMap(\.nextFire).min(), earliest < deadline { deadline = earliest }
+            expectedWake = deadline
             await sleep(until: deadline)
+            expectedWake = nil
         }
+    }
+
+    /// How far behind its deadline the loop is (zero when on time).
+    func stalledFor(now: Date) -> TimeInterval {
+        guard let expectedWake else { return 0 }
+        return max(0, now.timeIntervalSince(expectedWake))
+    }
+
+    /// Whether an execution of `updater` for `tenant` is running.
+    func isRunning(updater: String, tenant: UUID) -> Bool {
+        entries.contains { $0.updater.name == updater && $0.tenant.id == tenant && $0.running }
     }
 
     private func sleep(until deadline: Date) async {
@@ -167,7 +188,7 @@ public actor CronScheduler {
         let plan = MisfirePlanner.plan(due: fires, now: now, policy: config.misfirePolicy, limit: config.misfireLimit,
                                        totalMissedBefore: passedOver)
         if let onTime = plan.onTime {
-            Recorder(label: "updater_scheduler_lateness_seconds").record(now.timeIntervalSince(onTime))
+            Recorder(label: "updater_scheduler_lateness_seconds", factory: metricsFactory).record(now.timeIntervalSince(onTime))
         }
         for missed in plan.missed {
             let reason = "missed fire: the scheduler could not run it on time (misfire policy \(config.misfirePolicy.rawValue))"

@@ -1,0 +1,127 @@
+import DatabaseUpdater
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// The handlers behind ``APIPaths/routes``.
+struct APIController: Sendable {
+    let manager: DatabaseUpdaterManager
+    let registry: PrometheusCollectorRegistry
+
+    /// Request bodies larger than this get 413.
+    static let maxBodyBytes = 1 << 20
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        let base = APIPaths.base
+        router.get("\(base)/status") { _, _ in try JSONResponse.make(await manager.status()) }
+        router.post("\(base)/start") { _, _ in try await setScheduling(true) }
+        router.post("\(base)/stop") { _, _ in try await setScheduling(false) }
+        router.post(RouterPath(stringLiteral: APIPaths.routerPath("\(base)/execute/{updaterName}"))) { request, context in
+            try await execute(request, context, dryRun: false)
+        }
+        router.post(RouterPath(stringLiteral: APIPaths.routerPath("\(base)/dry-run/{updaterName}"))) { request, context in
+            try await execute(request, context, dryRun: true)
+        }
+        router.put("\(base)/config") { request, _ in try await updateConfig(request) }
+        router.get("\(base)/logs") { request, _ in try await logs(request) }
+        router.get("\(base)/metrics") { _, _ in try JSONResponse.make(try await manager.metrics()) }
+        router.get("\(base)/health") { _, _ in
+            let report = await manager.health()
+            return try JSONResponse.make(report, status: report.status == .unhealthy ? .serviceUnavailable : .ok)
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: try OpenAPIDocument.data())))
+        }
+    }
+
+    private func setScheduling(_ running: Bool) async throws -> Response {
+        guard await manager.configuration.enableScheduling else {
+            throw APIError(.conflict, "scheduling is disabled in the configuration (enableScheduling: false)")
+        }
+        await manager.setScheduling(running)
+        struct Body: Encodable { let scheduling: String }
+        return try JSONResponse.make(Body(scheduling: running ? "running" : "paused"))
+    }
+
+    private func execute(_ request: Request, _ context: BasicRequestContext, dryRun: Bool) async throws -> Response {
+        struct Body: Decodable {
+            var tenant: String?
+            var seed: UInt64?
+        }
+        let name = context.parameters.get("updaterName") ?? ""
+        let data = try await bodyData(request)
+        var body = Body()
+        if !data.isEmpty {
+            let keys = try jsonObject(data).keys
+            for key in keys where key != "tenant" && key != "seed" {
+                throw APIError(.badRequest, "unknown field '\(key)' (allowed: tenant, seed)")
+            }
+            do {
+                body = try JSONDecoder().decode(Body.self, from: data)
+            } catch {
+                throw APIError(.badRequest, "tenant must be a UUID string and seed a whole number from 0 to 2^64-1")
+            }
+        }
+        var tenant: UUID?
+        if let text = body.tenant {
+            guard let id = UUID(uuidString: text) else { throw APIError(.badRequest, "tenant must be a UUID string") }
+            tenant = id
+        }
+        let record = try await manager.execute(name, tenant: tenant, dryRun: dryRun, seed: body.seed, exclusive: true)
+        return try JSONResponse.make(record)
+    }
+
+    private func updateConfig(_ request: Request) async throws -> Response {
+        let data = try await bodyData(request)
+        guard !data.isEmpty else { throw APIError(.badRequest, "a JSON body is required") }
+        guard let partial = try jsonObject(data)["config"] as? [String: Any] else {
+            throw APIError(.badRequest, #"expected a body {"config": {…partial configuration…}}"#)
+        }
+        let config = try await manager.updateConfiguration(partial)
+        struct Body: Encodable { let config: UpdaterConfig }
+        return try JSONResponse.make(Body(config: config.redacted))
+    }
+
+    private func logs(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var count = 50
+        if let text = query["count"] {
+            guard let n = Int(text), (0...10_000).contains(n) else { throw APIError(.badRequest, "count must be a whole number from 0 to 10000") }
+            count = n
+        }
+        let level = query["level"].map(String.init) ?? "debug"
+        guard LogEntry.levels.contains(level) else { throw APIError(.badRequest, "level must be one of debug, info, warn, error") }
+        let directory = URL(fileURLWithPath: await manager.configuration.logDirectory)
+        return try JSONResponse.make(try LogReader.last(count, minimumLevel: level, in: directory))
+    }
+
+    /// The request body, at most ``maxBodyBytes`` (413 beyond).
+    private func bodyData(_ request: Request) async throws -> Data {
+        var request = request
+        return Data(try await request.collectBody(upTo: Self.maxBodyBytes).readableBytesView)
+    }
+
+    /// `data` as a JSON object (400 otherwise).
+    private func jsonObject(_ data: Data) throws -> [String: Any] {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw APIError(.badRequest, "the body must be a JSON object")
+        }
+        return object
+    }
+}
+
+/// The OpenAPI 3.1 document describing every route, shipped as a resource.
+public enum OpenAPIDocument {
+    /// The document's bytes.
+    public static func data() throws -> Data {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw APIError(.internalServerError, "the OpenAPI document is missing from this build")
+        }
+        return try Data(contentsOf: url)
+    }
+}

@@ -1,0 +1,21 @@
+import Hummingbird
+
+/// Requires `Authorization: Bearer <token>` on mutating requests (POST, PUT) — and on every
+/// request when the server listens beyond loopback. 401 without a token, 403 with a wrong one.
+struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: APIToken
+    let guardReads: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let mutating = request.method == .post || request.method == .put || request.method == .delete || request.method == .patch
+        guard mutating || guardReads else { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else {
+            throw APIError(.unauthorized, "missing Authorization: Bearer <token> (see data/api-token or DATABASE_UPDATER_API_TOKEN)")
+        }
+        let prefix = "Bearer "
+        guard header.hasPrefix(prefix), token.matches(String(header.dropFirst(prefix.count))) else {
+            throw APIError(.forbidden, "wrong API token")
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,52 @@
+import DatabaseUpdater
+import DatabaseUpdaterHTTP
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The API's error body.
+private struct APIErrorBody: Decodable {
+    let error: String
+    let details: [String]
+}
+
+/// Talks to a running service's API, found through the lock file in the data folder, so that
+/// `status`, `execute` and `logs` see live state. Nil when no service with an API runs there.
+struct ServiceClient {
+    let baseURL: URL
+    let token: String?
+
+    init?(dataDirectory: String) {
+        guard let holder = InstanceLock.runningHolder(directory: dataDirectory), let port = holder.apiPort else { return nil }
+        var host = holder.apiHost ?? "127.0.0.1"
+        if host == "0.0.0.0" || host == "::" { host = "127.0.0.1" }
+        guard let url = URL(string: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)") else { return nil }
+        baseURL = url
+        token = APIToken.forClient(dataDirectory: dataDirectory)
+    }
+
+    /// Sends a request and decodes a `T`, or throws the API's one-line error.
+    func send<T: Decodable>(_ method: String, _ path: String, query: [URLQueryItem] = [], body: [String: Any]? = nil,
+                            as type: T.Type) async throws -> T {
+        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        if !query.isEmpty { components.queryItems = query }
+        var request = URLRequest(url: components.url!)
+        request.httpMethod = method
+        request.timeoutInterval = 600
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) || (status == 503 && T.self == HealthReport.self) else {
+            let message = (try? JSONDecoder().decode(APIErrorBody.self, from: data)).map {
+                ([$0.error] + $0.details).joined(separator: "; ")
+            } ?? "HTTP \(status)"
+            throw CommandFailure.exit("the running service answered: \(message)", status: status == 404 || status == 400 ? CommandFailure.badInput : CommandFailure.failed)
+        }
+        return try JSONCoding.decoder().decode(T.self, from: data)
+    }
+}

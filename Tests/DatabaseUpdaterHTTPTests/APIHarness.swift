@@ -1,0 +1,112 @@
+import DatabaseUpdater
+import DatabaseUpdaterHTTP
+import Foundation
+import Logging
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+import UpdaterTestSupport
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A manager and its API on an ephemeral loopback port, with a light client.
+final class APIHarness: Sendable {
+    static let token = "test-token-0123456789abcdef"
+
+    let manager: DatabaseUpdaterManager
+    let port: Int
+    let folder: URL
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    private init(manager: DatabaseUpdaterManager, port: Int, folder: URL, group: ServiceGroup, running: Task<Void, any Error>) {
+        self.manager = manager
+        self.port = port
+        self.folder = folder
+        self.group = group
+        self.running = running
+    }
+
+    static func start(
+        _ engine: Engine = .sqlite, registry updaters: UpdaterRegistry = .builtIn, configure: (inout UpdaterConfig) -> Void = { _ in }
+    ) async throws -> APIHarness {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("updater-api-\(UUID().uuidString)")
+        var config = UpdaterConfig(database: try await TestDatabases.freshLocation(engine),
+                                   dataDirectory: folder.appendingPathComponent("data").path,
+                                   logDirectory: folder.appendingPathComponent("logs").path, seed: 42)
+        config.api = .init(enabled: true, host: "127.0.0.1", port: 0, token: token)
+        configure(&config)
+        let registry = PrometheusCollectorRegistry()
+        let manager = try await DatabaseUpdaterManager.start(configuration: config, registry: updaters,
+                                                             metricsFactory: PrometheusMetricsFactory(registry: registry))
+        let bound = Mutex<Int?>(nil)
+        let server = APIServer.make(manager: manager, registry: registry, token: try APIToken.resolve(config: config),
+                                    host: "127.0.0.1", port: 0) { port in bound.withLock { $0 = port } }
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        for _ in 0..<500 where bound.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        guard let port = bound.withLock({ $0 }) else { throw HarnessError("the API did not start") }
+        for _ in 0..<500 where await !(manager.health.state.reachable) { try await Task.sleep(for: .milliseconds(10)) }
+        return APIHarness(manager: manager, port: port, folder: folder, group: group, running: running)
+    }
+
+    struct Reply {
+        let status: Int
+        let data: Data
+        let contentType: String?
+        var text: String { String(decoding: data, as: UTF8.self) }
+        func json() -> [String: Any]? { try? JSONSerialization.jsonObject(with: data) as? [String: Any] }
+        func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONCoding.decoder().decode(type, from: data) }
+    }
+
+    /// Sends a request over a real socket. `token: nil` sends no Authorization header.
+    func send(_ method: String, _ path: String, body: Data? = nil, token: String? = APIHarness.token) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body
+        if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        return Reply(status: http.statusCode, data: data, contentType: http.value(forHTTPHeaderField: "Content-Type"))
+    }
+
+    func send(_ method: String, _ path: String, json: String, token: String? = APIHarness.token) async throws -> Reply {
+        try await send(method, path, body: Data(json.utf8), token: token)
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+        try await manager.stop()
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Lets a test hold an execution inside its transaction (for 409).
+final class Gate: Sendable {
+    private let state = Mutex((entered: false, open: false))
+    var entered: Bool { state.withLock { $0.entered } }
+    func enter() { state.withLock { $0.entered = true } }
+    func open() { state.withLock { $0.open = true } }
+    func waitUntilOpen() { while !state.withLock({ $0.open }) { Thread.sleep(forTimeInterval: 0.005) } }
+}
+
+struct GatedUpdater: BaseUpdater {
+    let gate: Gate
+    let name = "gated"
+    let summary = "waits for the test"
+    let configKey = "gated"
+    let defaultSchedule = "0 0 0 1 1 *"
+    let newRowsPerRun = 0...0
+
+    func run(_ context: inout UpdaterContext) throws {
+        gate.enter()
+        gate.waitUntilOpen()
+    }
+}
