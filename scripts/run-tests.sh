@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# Runs the already-built suite and ends with a plain summary line, including how many
-# PostgreSQL test databases the run created (evidence that the PostgreSQL tests really ran).
+# Runs the already-built suite, then schemathesis against the served OpenAPI document, and ends
+# with a plain summary line, including how many PostgreSQL test databases the run created
+# (evidence that the PostgreSQL tests really ran).
 set -uo pipefail
 swift=${1:-swift}
 log=$(mktemp)
 "$swift" test --skip-build 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+echo
+echo "== schemathesis against the served OpenAPI document =="
+scripts/schemathesis.sh 2>&1 | tee -a "$log.schemathesis"
+schemathesis_status=${PIPESTATUS[0]}
+rm -f "$log.schemathesis"
 pg_databases=$("${UPDATER_TEST_POSTGRES_BINDIR:-/usr/bin}/psql" -h "$UPDATER_TEST_POSTGRES_SOCKET" -p "$UPDATER_TEST_POSTGRES_PORT" \
   -U postgres -d postgres -qAt -c "SELECT count(*) FROM pg_database WHERE datname LIKE 't\_%'" 2>/dev/null || echo 0)
 summary=$(grep -E 'Test run with [0-9]+ tests' "$log" | tail -1)
 rm -f "$log"
 echo
 echo "PostgreSQL: $pg_databases fresh test databases were created and used by this run."
+[ "$schemathesis_status" = 0 ] && echo "schemathesis: passed" || echo "schemathesis: FAILED (exit $schemathesis_status)"
 if [[ $summary =~ with\ ([0-9]+)\ tests.*\ (passed|failed) ]]; then
   total=${BASH_REMATCH[1]}
   if [ "$status" = 0 ]; then echo "tests: $total passed, 0 failed"; else echo "tests: see failures above (exit $status)"; fi
 fi
-exit "$status"
+[ "$status" = 0 ] || exit "$status"
+exit "$schemathesis_status"
