@@ -62,6 +62,12 @@ extension Updater.ConfigCommand {
             lines.append("  maxConcurrentExecutions: \(execution.maxConcurrentExecutions)\(source("executionConfig.maxConcurrentExecutions"))")
             lines.append("  executionTimeoutMinutes: \(execution.executionTimeoutMinutes)\(source("executionConfig.executionTimeoutMinutes"))")
             lines.append("  retentionDays: \(execution.retentionDays.map(String.init) ?? "null (keep everything)")\(source("executionConfig.retentionDays"))")
+            lines.append("api:")
+            lines.append("  enabled: \(config.api.enabled)\(source("api.enabled"))")
+            lines.append("  host: \(config.api.host)\(source("api.host"))")
+            lines.append("  port: \(config.api.port)\(source("api.port"))")
+            let tokenOrigin = loaded.sources["api.token"].map { "set, hidden   (\($0))" } ?? "generated at first start into \(config.dataDirectory)/api-token"
+            lines.append("  token: \(tokenOrigin)")
             lines.append("tenants:\(source("tenants"))")
             for tenant in config.tenants {
                 lines.append("  - id: \(tenant.id.uuidString.lowercased())")

@@ -81,12 +81,15 @@ struct ObservationCommandTests {
         let folder = try CommandRunner.temporaryFolder()
         let config = try ServiceFixture.writeConfig("timezone: Europe/Paris\nscheduleConfig: { newLeads: \"0 0 */2 * * *\" }\n", in: folder)
         let result = try CommandRunner.run(["config", "--config", config],
-                                           environment: ["DATABASE_UPDATER_DATABASE_URL": "postgres://app:S3cret-pw@db/crm"], in: folder)
+                                           environment: ["DATABASE_UPDATER_DATABASE_URL": "postgres://app:S3cret-pw@db/crm",
+                                                         "DATABASE_UPDATER_API_TOKEN": "T0ken-S3cret-0123456789"], in: folder)
         #expect(result.status == 0)
         #expect(result.stdout.contains("database: postgres://app:***@db/crm   (environment DATABASE_UPDATER_DATABASE_URL)"))
         #expect(result.stdout.contains("timezone: Europe/Paris   (file \(config))"))
         #expect(result.stdout.contains(#"newLeads: "0 0 */2 * * *"   # at second 0 of minute 0, every 2 hours"#))
         #expect(!result.stdout.contains("S3cret-pw"))
+        #expect(result.stdout.contains("token: set, hidden   (environment DATABASE_UPDATER_API_TOKEN)"))
+        #expect(!result.stdout.contains("T0ken-S3cret"))
         let json = try CommandRunner.run(["config", "--json"], environment: ["DATABASE_UPDATER_DATABASE_URL": "postgres://app:S3cret-pw@db/crm"], in: folder)
         #expect(json.status == 0)
         #expect(!json.stdout.contains("S3cret-pw"))
