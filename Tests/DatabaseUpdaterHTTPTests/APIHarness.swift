@@ -87,26 +87,3 @@ struct HarnessError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// Lets a test hold an execution inside its transaction (for 409).
-final class Gate: Sendable {
-    private let state = Mutex((entered: false, open: false))
-    var entered: Bool { state.withLock { $0.entered } }
-    func enter() { state.withLock { $0.entered = true } }
-    func open() { state.withLock { $0.open = true } }
-    func waitUntilOpen() { while !state.withLock({ $0.open }) { Thread.sleep(forTimeInterval: 0.005) } }
-}
-
-struct GatedUpdater: BaseUpdater {
-    let gate: Gate
-    let name = "gated"
-    let summary = "waits for the test"
-    let configKey = "gated"
-    let defaultSchedule = "0 0 0 1 1 *"
-    let newRowsPerRun = 0...0
-
-    func run(_ context: inout UpdaterContext) throws {
-        gate.enter()
-        gate.waitUntilOpen()
-    }
-}
