@@ -2,11 +2,12 @@
 SWIFT ?= swift
 BIN := .build/debug/updater
 
-.PHONY: run test deps build migrate bench-cron clean help
+.PHONY: run test deps build bench bench-quick bench-cron clean help
 
 help:
 	@echo "make run         build and start the service on the embedded SQLite default, demo schedules (Config/demo.yaml)"
 	@echo "make test        the whole suite, against real SQLite files and a throwaway PostgreSQL cluster"
+	@echo "make bench       ours against pgbench, sqlite3, Faker and croniter; writes BENCHMARKS.md (make bench-quick: under 3 minutes)"
 	@echo "make bench-cron  next-fire evaluations per second (release build)"
 
 ## Installs missing system packages (libpq-dev, libsqlite3-dev, postgresql) with apt-get.
@@ -24,6 +25,19 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	scripts/with-test-postgres.sh scripts/run-tests.sh $(SWIFT)
+
+## Ours against pgbench, the sqlite3 shell, Faker and croniter; writes BENCHMARKS.md and bench/results.json.
+bench: deps
+	scripts/bench-deps.sh
+	$(SWIFT) build -c release --product UpdaterBenchmark
+	$(SWIFT) build -c release --product CronBenchmark
+	scripts/with-test-postgres.sh python3 bench/run.py
+
+bench-quick: deps
+	scripts/bench-deps.sh
+	$(SWIFT) build -c release --product UpdaterBenchmark
+	$(SWIFT) build -c release --product CronBenchmark
+	scripts/with-test-postgres.sh python3 bench/run.py --quick
 
 bench-cron: deps
 	$(SWIFT) build -c release --product CronBenchmark

@@ -65,6 +65,11 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "UpdaterBenchmark",
+            dependencies: ["DatabaseUpdater", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/UpdaterBenchmark"
+        ),
+        .executableTarget(
             name: "CronBenchmark",
             dependencies: ["Cron"],
             path: "Benchmarks/CronBenchmark"

@@ -16,8 +16,9 @@ public struct GeneratedTicket: Sendable, Equatable {
 }
 
 /// Makes tickets whose error code, parts and priority belong to the problem described.
-enum TicketGenerator {
-    static func make(_ rng: inout SeededRandom) -> GeneratedTicket {
+public enum TicketGenerator {
+    /// One ticket, from `rng`.
+    public static func make(_ rng: inout SeededRandom) -> GeneratedTicket {
         let problem = rng.pick(ServiceProblems.all)
         let (model, serialPrefix) = rng.pick(ServiceProblems.equipmentModels)
         let values = [

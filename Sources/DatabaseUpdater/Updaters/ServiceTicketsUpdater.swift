@@ -13,30 +13,36 @@ public struct ServiceTicketsUpdater: BaseUpdater {
     public init() {}
 
     public func run(_ context: inout UpdaterContext) throws {
-        let now = DatabaseValue.timestamp(context.fireTime)
         for _ in 0..<context.random.int(in: newRowsPerRun) {
-            let ticket = TicketGenerator.make(&context.random)
-            let sequence = try context.nextTicketNumber()
-            try context.insert(into: "service_tickets", id: ticket.id, [
-                "customer_id": .text(context.tenant.customerId),
-                "ticket_number": .text(TicketCounter.ticketNumber(sequence)),
-                "sequence_number": .integer(sequence),
-                "category": .text(ticket.category),
-                "title": .text(ticket.title),
-                "description": .text(ticket.description),
-                "error_code": ticket.errorCode.map(DatabaseValue.text) ?? .null,
-                "equipment_model": .text(ticket.equipmentModel),
-                "serial_number": .text(ticket.serialNumber),
-                "required_parts": .text(ticket.requiredParts),
-                "priority": .text(ticket.priority),
-                "status": .text("open"),
-                "reported_by": .text(ticket.reportedBy),
-                "created_at": now,
-                "updated_at": now,
-            ])
+            try Self.insertNewTicket(&context)
         }
         try advanceLifecycle(&context)
         try applyRetention(&context)
+    }
+
+    /// Generates one ticket and inserts it with the tenant's next number: the insert every run
+    /// makes, shared with the benchmarks' insert-only mode so they measure the real path.
+    public static func insertNewTicket(_ context: inout UpdaterContext) throws {
+        let now = DatabaseValue.timestamp(context.fireTime)
+        let ticket = TicketGenerator.make(&context.random)
+        let sequence = try context.nextTicketNumber()
+        try context.insert(into: "service_tickets", id: ticket.id, [
+            "customer_id": .text(context.tenant.customerId),
+            "ticket_number": .text(TicketCounter.ticketNumber(sequence)),
+            "sequence_number": .integer(sequence),
+            "category": .text(ticket.category),
+            "title": .text(ticket.title),
+            "description": .text(ticket.description),
+            "error_code": ticket.errorCode.map(DatabaseValue.text) ?? .null,
+            "equipment_model": .text(ticket.equipmentModel),
+            "serial_number": .text(ticket.serialNumber),
+            "required_parts": .text(ticket.requiredParts),
+            "priority": .text(ticket.priority),
+            "status": .text("open"),
+            "reported_by": .text(ticket.reportedBy),
+            "created_at": now,
+            "updated_at": now,
+        ])
     }
 
     /// Moves up to two earlier tickets one step along their lifecycle.

@@ -1,0 +1,196 @@
+// Throughput and lateness of the real execution path, for `make bench` (bench/run.py).
+//
+//   UpdaterBenchmark executions --database URL --count N --concurrency C
+//   UpdaterBenchmark generation --seconds S
+//   UpdaterBenchmark lateness --schedules N --seconds S
+//
+// Each prints one JSON object on stdout. Executions go through DatabaseUpdaterManager.execute:
+// the executor, the concurrency cap, one transaction, the history record and the change events,
+// exactly as in the service; only the updater is an insert-only one (one new ticket per
+// transaction, through ServiceTicketsUpdater.insertNewTicket).
+import DatabaseUpdater
+import Foundation
+import Logging
+import Synchronization
+
+// Logging is not what is measured: one line per execution would dominate the numbers.
+LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
+
+/// One new service ticket per execution, through the same insert the service_tickets updater makes.
+struct InsertOnlyTicketsUpdater: BaseUpdater {
+    let name = "insert_only_tickets"
+    let summary = "one new ticket per execution (benchmarks)"
+    let configKey = "insertOnlyTickets"
+    let defaultSchedule = "0 0 0 1 1 *"
+    let newRowsPerRun = 1...1
+    func run(_ context: inout UpdaterContext) throws { try ServiceTicketsUpdater.insertNewTicket(&context) }
+}
+
+/// Does nothing inside its transaction: isolates scheduling and execution overhead.
+struct NoOpUpdater: BaseUpdater {
+    let name = "noop"
+    let summary = "writes nothing (benchmarks)"
+    let configKey = "noop"
+    let defaultSchedule = "* * * * * *"
+    let newRowsPerRun = 0...0
+    func run(_ context: inout UpdaterContext) throws {}
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("UpdaterBenchmark: \(message)\n".utf8))
+    exit(2)
+}
+
+func emit(_ object: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func temporaryFolder() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("updater-bench-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // KiB on Linux
+}
+
+/// `--name value` pairs after the mode.
+let (mode, options): (String, [String: String]) = {
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    guard let mode = arguments.first else { fail("usage: UpdaterBenchmark executions|generation|lateness [options]") }
+    arguments.removeFirst()
+    var options: [String: String] = [:]
+    while arguments.count >= 2, arguments[0].hasPrefix("--") {
+        options[String(arguments[0].dropFirst(2))] = arguments[1]
+        arguments.removeFirst(2)
+    }
+    return (mode, options)
+}()
+
+func option(_ name: String, _ fallback: String) -> String { options[name] ?? fallback }
+
+/// A counter shared by worker tasks.
+final class SharedCount: Sendable {
+    private let value = Mutex(0)
+    func next() -> Int { value.withLock { v in defer { v += 1 }; return v } }
+    var current: Int { value.withLock { $0 } }
+}
+
+/// Latencies collected by the lateness run.
+final class Samples: Sendable {
+    private let values = Mutex<[Double]>([])
+    func append(_ value: Double) { values.withLock { $0.append(value) } }
+    var all: [Double] { values.withLock { $0 } }
+}
+
+func executions() async throws {
+    let count = Int(option("count", "20000"))!, concurrency = Int(option("concurrency", "1"))!
+    let folder = temporaryFolder()
+    var registry = UpdaterRegistry.builtIn
+    try registry.register(InsertOnlyTicketsUpdater())
+    let config = UpdaterConfig(database: option("database", "sqlite:\(folder.path)/target.sqlite"),
+                               executionConfig: .init(maxConcurrentExecutions: concurrency),
+                               dataDirectory: folder.appendingPathComponent("data").path, seed: 1)
+    let manager = try await DatabaseUpdaterManager.open(configuration: config, registry: registry)
+    let base = Date(timeIntervalSince1970: 1_800_000_000)
+    for i in 0..<min(200, count) {  // warm-up: connections, prepared statements, caches
+        _ = try await manager.execute("insert_only_tickets", fireTime: base.addingTimeInterval(-Double(i + 1)))
+    }
+    let next = SharedCount(), failures = SharedCount()
+    let clock = ContinuousClock()
+    let started = clock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<concurrency {
+            group.addTask {
+                while true {
+                    let i = next.next()
+                    guard i < count else { return }
+                    let record = try await manager.execute("insert_only_tickets", fireTime: base.addingTimeInterval(Double(i)))
+                    if record.outcome != .succeeded { _ = failures.next() }
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let elapsed = seconds(clock.now - started)
+    await manager.close()
+    try? FileManager.default.removeItem(at: folder)
+    emit(["mode": mode, "count": count, "concurrency": concurrency, "seconds": elapsed,
+          "ours": Double(count) / elapsed, "unit": "executions/s", "failures": failures.current])
+}
+
+func generation() {
+    let duration = Double(option("seconds", "3"))!
+    var rng = SeededRandom(seed: 7)
+    var produced = 0, checksum = 0
+    let clock = ContinuousClock()
+    let started = clock.now
+    let deadline = started + .milliseconds(Int64(duration * 1000))
+    while clock.now < deadline {
+        for _ in 0..<1000 {
+            let ticket = TicketGenerator.make(&rng)
+            checksum &+= ticket.description.utf8.count
+        }
+        produced += 1000
+    }
+    let elapsed = seconds(clock.now - started)
+    emit(["mode": mode, "ours": Double(produced) / elapsed, "unit": "rows/s", "checksum": checksum])
+}
+
+func lateness() async throws {
+    let schedules = Int(option("schedules", "1000"))!, duration = Double(option("seconds", "30"))!
+    let folder = temporaryFolder()
+    var registry = UpdaterRegistry.builtIn
+    try registry.register(NoOpUpdater())
+    let tenants = (0..<schedules).map { i in
+        Tenant(id: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", i))!, customerId: "cust-\(i)")
+    }
+    let config = UpdaterConfig(
+        database: option("database", "sqlite:\(folder.path)/target.sqlite"), scheduleConfig: ["noop": "*/1 * * * * *"],
+        executionConfig: .init(enabledUpdaters: ["businessActivities": false, "serviceTickets": false, "newLeads": false],
+                               maxConcurrentExecutions: Int(option("concurrency", "2"))!),
+        tenants: tenants, misfirePolicy: .skip, dataDirectory: folder.appendingPathComponent("data").path, seed: 1)
+    let manager = try await DatabaseUpdaterManager.start(configuration: config, registry: registry)
+    let stream = await manager.records.subscribe()
+    let warmUp = Date().addingTimeInterval(2)
+    let end = warmUp.addingTimeInterval(duration)
+    let latencies = Samples()
+    let collector = Task {
+        for await record in stream where record.scheduledAt >= warmUp && record.scheduledAt < end && record.outcome != .skipped {
+            latencies.append(record.startedAt.timeIntervalSince(record.scheduledAt))
+        }
+    }
+    try await Task.sleep(for: .seconds(2))
+    let cpuStart = cpuSeconds(), wallStart = ContinuousClock.now
+    try await Task.sleep(for: .milliseconds(Int64(duration * 1000)))
+    let cpu = (cpuSeconds() - cpuStart) / seconds(ContinuousClock.now - wallStart)
+    try await Task.sleep(for: .seconds(2))  // let the last second's executions finish
+    try await manager.stop()
+    collector.cancel()
+    let sorted = latencies.all.sorted()
+    func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+    try? FileManager.default.removeItem(at: folder)
+    emit(["mode": mode, "schedules": schedules, "executions": sorted.count, "p50_ms": percentile(0.50) * 1000,
+          "p99_ms": percentile(0.99) * 1000, "cpu_percent": cpu * 100, "peak_rss_mb": peakRSSMegabytes()])
+}
+
+switch mode {
+case "executions": try await executions()
+case "generation": generation()
+case "lateness": try await lateness()
+default: fail("unknown mode '\(mode)' (executions, generation, lateness)")
+}

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Benchmarks against the tools users would reach for instead, side by side in one run.
+
+    make bench          # full: 20,000 executions per round, 30 s of scheduling
+    make bench-quick    # the same pairs, smaller (under 3 minutes)
+
+Run inside scripts/with-test-postgres.sh (make does this): it needs UPDATER_TEST_POSTGRES_URL.
+Each pair runs alternately (ours, peer, ours, peer, ...) for at least 5 rounds; medians are
+compared, so each figure is a ratio measured under the same conditions. Writes BENCHMARKS.md
+(the table, then bench/notes.md) and bench/results.json.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, ".build", "release", "UpdaterBenchmark")
+CRON = os.path.join(ROOT, ".build", "release", "CronBenchmark")
+VENV_PYTHON = os.path.join(ROOT, "bench", ".venv", "bin", "python")
+TENANT = "550e8400-e29b-41d4-a716-446655440000"
+
+EXPRESSIONS = [  # the set CronBenchmark evaluates, in the same order
+    "0 0 9-17/2 * * 1-5", "0 0 */6 * * *", "0 0 10 * * 1-5", "*/15 * * * * *",
+    "0 30 2 29 2 *", "0 0 12 1,15 * MON", "5/20 10-40/10 8-18 * JAN-MAR,OCT-DEC 1-5", "30 45 23 28-31 * 0,6",
+]
+
+
+def run_json(command):
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def fresh_postgres():
+    base = os.environ["UPDATER_TEST_POSTGRES_URL"]
+    name = "bench_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", base, "-qAtc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+# --- the pairs -------------------------------------------------------------------------------
+
+def ours_executions(database, count, concurrency):
+    return run_json([BENCH, "executions", "--database", database, "--count", str(count), "--concurrency", str(concurrency)])["ours"]
+
+
+PGBENCH_SCRIPT = f"""\\set n random(1, 9)
+INSERT INTO service_tickets (id, tenant_id, customer_id, ticket_number, sequence_number, category, title, description,
+  error_code, equipment_model, serial_number, required_parts, priority, status, reported_by, created_at, updated_at)
+VALUES (gen_random_uuid(), '{TENANT}', 'cust-1', 'ST-' || nextval('bench_numbers'), currval('bench_numbers'), 'paper_jam',
+  'Repeated paper jams in tray 2',
+  'Paper jams in tray 2 several times a day; staff have been pulling torn sheets out of the feed area.',
+  'J-103', 'Ricoh IM C4500', '3140R93700' || :n, '["pickup roller kit","separation pad"]', 'medium', 'open',
+  'Michelle Young', now(), now());
+"""
+
+
+def peer_pgbench(database, count, clients, workdir):
+    script = os.path.join(workdir, "insert_ticket.sql")
+    with open(script, "w") as f:
+        f.write(PGBENCH_SCRIPT)
+    out = subprocess.run(["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(clients),
+                          "-t", str(count // clients), "-f", script, database],
+                         check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"tps = ([0-9.]+)", out).group(1))
+
+
+def prepare_pgbench(database):
+    # Our benchmark migrates the schema and makes the tenant; pgbench numbers its rows from a sequence.
+    ours_executions(database, 10, 1)
+    subprocess.run(["psql", database, "-qAtc", "CREATE SEQUENCE bench_numbers START 100000000"], check=True, capture_output=True)
+
+
+def ours_sqlite(count, workdir):
+    return ours_executions(f"sqlite:{workdir}/ours-{uuid.uuid4().hex[:6]}.sqlite", count, 1)
+
+
+SQLITE_SCHEMA = """PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+CREATE TABLE service_tickets (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, customer_id TEXT NOT NULL, ticket_number TEXT NOT NULL,
+  sequence_number INTEGER NOT NULL, category TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL, error_code TEXT,
+  equipment_model TEXT, serial_number TEXT, required_parts TEXT, priority TEXT NOT NULL, status TEXT NOT NULL, reported_by TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (tenant_id, ticket_number), UNIQUE (tenant_id, sequence_number));
+"""
+
+
+def peer_sqlite(count, workdir):
+    database = os.path.join(workdir, f"peer-{uuid.uuid4().hex[:6]}.sqlite")
+    subprocess.run(["sqlite3", database], input=SQLITE_SCHEMA, check=True, capture_output=True, text=True)
+    lines = ["PRAGMA synchronous = NORMAL;"]
+    for i in range(count):
+        lines.append(
+            "BEGIN; INSERT INTO service_tickets VALUES ("
+            f"'{uuid.uuid4()}', '{TENANT}', 'cust-1', 'ST-{1000 + i}', {1000 + i}, 'paper_jam', 'Repeated paper jams in tray 2', "
+            "'Paper jams in tray 2 several times a day; staff have been pulling torn sheets out of the feed area.', 'J-103', "
+            f"'Ricoh IM C4500', '3140R{9370000 + i}', '[\"pickup roller kit\",\"separation pad\"]', 'medium', 'open', 'Michelle Young', "
+            "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now')); COMMIT;")
+    sql = "\n".join(lines) + "\n"
+    started = time.perf_counter()
+    subprocess.run(["sqlite3", database], input=sql, check=True, capture_output=True, text=True)
+    return count / (time.perf_counter() - started)
+
+
+def ours_generation(seconds):
+    return run_json([BENCH, "generation", "--seconds", str(seconds)])["ours"]
+
+
+FAKER = """
+import sys, time
+from faker import Faker
+fake = Faker("en_US"); Faker.seed(7)
+deadline = time.perf_counter() + float(sys.argv[1]); n = 0; started = time.perf_counter()
+while time.perf_counter() < deadline:
+    for _ in range(100):
+        record = (fake.name(), fake.company(), fake.email(), fake.phone_number(), fake.sentence(), fake.date_time())
+    n += 100
+print(n / (time.perf_counter() - started))
+"""
+
+
+def peer_faker(seconds):
+    return float(subprocess.run([VENV_PYTHON, "-c", FAKER, str(seconds)], check=True, capture_output=True, text=True).stdout)
+
+
+def ours_cron(seconds):
+    return run_json(["taskset", "-c", "0", CRON, "--seconds", str(seconds), "--json"])["ours"]
+
+
+CRONITER = """
+import sys, time, datetime
+from croniter import croniter
+expressions = %r
+state = 0x9E3779B97F4A7C15
+starts = []
+for _ in range(1000):
+    state = (state * 6364136223846793005 + 1442695040888963407) %% (1 << 64)
+    starts.append(datetime.datetime.fromtimestamp(1767225600 + ((state >> 33) %% 63072000), datetime.timezone.utc))
+deadline = time.perf_counter() + float(sys.argv[1]); n = 0; started = time.perf_counter()
+while time.perf_counter() < deadline:
+    for start in starts[:100]:
+        for expression in expressions:
+            croniter(expression, start, second_at_beginning=True).get_next(float)
+    n += 100 * len(expressions)
+print(n / (time.perf_counter() - started))
+""" % (EXPRESSIONS,)
+
+
+def peer_croniter(seconds):
+    return float(subprocess.run(["taskset", "-c", "0", VENV_PYTHON, "-c", CRONITER, str(seconds)],
+                                check=True, capture_output=True, text=True).stdout)
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def alternate(rounds, ours, peer):
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(ours())
+        b.append(peer())
+    return statistics.median(a), statistics.median(b), a, b
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    rounds = max(5, args.rounds)
+    count = 2000 if args.quick else 20000
+    seconds = 1.0 if args.quick else 3.0
+    lateness_seconds = 10 if args.quick else 30
+    workdir = tempfile.mkdtemp(prefix="updater-bench-")
+    rows = []
+
+    def add(name, what, ours, peer, unit, goal_ratio, extra_goal=None, runs=None):
+        ratio = ours / peer if peer else None
+        met = ratio is not None and ratio >= goal_ratio and (extra_goal is None or extra_goal(ours))
+        rows.append({"name": name, "what": what, "ours": round(ours, 1), "peer": round(peer, 1), "unit": unit,
+                     "ratio": round(ratio, 3) if ratio else None,
+                     "goal": f"ratio >= {goal_ratio:g}" + (" and >= 1,000,000/s" if extra_goal else ""), "met": met,
+                     "rounds": runs})
+        print(f"{name}: ours {ours:,.0f} {unit}, peer {peer:,.0f}, ratio {ratio:.2f} ({'met' if met else 'NOT met'})", flush=True)
+
+    try:
+        for clients, name in [(1, "pg_executions_c1"), (2, "pg_executions_c2")]:
+            ours_db, peer_db = fresh_postgres(), fresh_postgres()
+            prepare_pgbench(peer_db)
+            ours_executions(ours_db, 10, clients)  # migrate before timing
+            o, p, a, b = alternate(rounds, lambda: ours_executions(ours_db, count, clients),
+                                   lambda: peer_pgbench(peer_db, count, clients, workdir))
+            add(name, f"service_tickets executions/s into PostgreSQL, {clients} connection(s), {count} per round",
+                o, p, "executions/s", 1.0, runs={"ours": a, "peer": b})
+        o, p, a, b = alternate(rounds, lambda: ours_sqlite(count, workdir), lambda: peer_sqlite(count, workdir))
+        add("sqlite_executions", f"executions/s on a SQLite file (WAL, synchronous=NORMAL), {count} per round",
+            o, p, "executions/s", 0.8, runs={"ours": a, "peer": b})
+        o, p, a, b = alternate(rounds, lambda: ours_generation(seconds), lambda: peer_faker(seconds))
+        add("generation", "ticket rows generated per second, no database (peer: Faker record)", o, p, "rows/s", 50,
+            runs={"ours": a, "peer": b})
+        o, p, a, b = alternate(rounds, lambda: ours_cron(seconds), lambda: peer_croniter(seconds))
+        add("cron_next", "next-fire evaluations/s, 8 expressions x 1,000 start times, one core (peer: croniter)", o, p,
+            "evaluations/s", 20, extra_goal=lambda ours: ours >= 1_000_000, runs={"ours": a, "peer": b})
+        lateness = run_json([BENCH, "lateness", "--schedules", "1000", "--seconds", str(lateness_seconds)])
+        met = lateness["p99_ms"] <= 5 and lateness["cpu_percent"] <= 20 and lateness["peak_rss_mb"] <= 60
+        rows.append({"name": "scheduler_lateness", "what": f"1,000 schedules at */1 with a no-op updater for {lateness_seconds} s",
+                     "ours": lateness, "peer": None, "unit": "ms / % / MB", "ratio": None,
+                     "goal": "p99 <= 5 ms, CPU <= 20 %, RSS <= 60 MB", "met": met})
+        print(f"scheduler_lateness: {lateness} ({'met' if met else 'NOT met'})", flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with open(os.path.join(ROOT, "bench", "results.json"), "w") as f:
+        json.dump({"date": when, "machine": machine(), "quick": args.quick, "rounds": rounds, "rows": rows}, f, indent=2)
+    lines = ["# Benchmarks", "",
+             f"One run of `make {'bench-quick' if args.quick else 'bench'}` on {when}; machine: {machine()}.",
+             f"Each pair ran alternately for {rounds} rounds; the figures are medians. Regenerate with `make bench`.", "",
+             "| what | ours | peer | ratio | goal | met |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        if row["name"] == "scheduler_lateness":
+            o = row["ours"]
+            ours = f"p50 {o['p50_ms']:.2f} ms, p99 {o['p99_ms']:.2f} ms, CPU {o['cpu_percent']:.1f} %, RSS {o['peak_rss_mb']:.0f} MB ({o['executions']} executions)"
+            lines.append(f"| `{row['name']}`: {row['what']} | {ours} | — | — | {row['goal']} | {'yes' if row['met'] else 'no'} |")
+        else:
+            lines.append(f"| `{row['name']}`: {row['what']} | {row['ours']:,.0f} {row['unit']} | {row['peer']:,.0f} | "
+                         f"{row['ratio']:.2f} | {row['goal']} | {'yes' if row['met'] else 'no'} |")
+    notes = os.path.join(ROOT, "bench", "notes.md")
+    if os.path.exists(notes):
+        lines += ["", open(notes).read().rstrip()]
+    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("wrote BENCHMARKS.md and bench/results.json")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
