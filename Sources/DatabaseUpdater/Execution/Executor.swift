@@ -178,14 +178,8 @@ public final class Executor: Sendable {
             }
             await self.events.publish(events)
         }
-        do {
-            // In a task of its own: a cancelled execution (shutdown, timeout) must still be
-            // recorded, and statements refuse to run in a cancelled task.
-            let history = history
-            try await Task { try await history.record(record) }.value
-        } catch {
-            logger.error("could not record the execution in the history", metadata: ["error": "\(error)", "execution": "\(id.uuidString.lowercased())"])
-        }
+        // Queued; the history's own writer task (not this, possibly cancelled, one) writes it.
+        history.record(record)
         metrics.report(record)
         var metadata: Logger.Metadata = [
             "execution": "\(id.uuidString.lowercased())", "updater": "\(record.updater)",

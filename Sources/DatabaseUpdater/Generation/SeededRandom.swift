@@ -105,6 +105,9 @@ public struct SeededRandom: Sendable {
 
     /// `count` random decimal digits.
     public mutating func digits(_ count: Int) -> String {
-        String((0..<count).map { _ in Character(String(int(in: 0...9))) })
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        for _ in 0..<count { bytes.append(UInt8(ascii: "0") + UInt8(int(in: 0...9))) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

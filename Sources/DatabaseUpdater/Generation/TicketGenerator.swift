@@ -35,7 +35,7 @@ public enum TicketGenerator {
             errorCode: code == "none" ? nil : code,
             equipmentModel: model,
             serialNumber: serialPrefix + rng.digits(7),
-            requiredParts: jsonArray(parts),
+            requiredParts: Template.jsonArray(parts),
             priority: rng.pick(problem.priority),
             reportedBy: "\(rng.pick(People.firstNames)) \(rng.pick(People.lastNames))"
         )
@@ -47,8 +47,4 @@ public enum TicketGenerator {
         return Template.fill(rng.pick(problem.resolutions), ["tray": "\(tray)"])
     }
 
-    static func jsonArray(_ items: [String]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: items, options: [.withoutEscapingSlashes])) ?? Data("[]".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
 }

@@ -1,10 +1,18 @@
 import Foundation
+import Logging
+import Synchronization
 
 /// Every execution record, in a SQLite state file of its own (`data/state.sqlite`), separate
 /// from the target database so that monitors of the target never see our bookkeeping. It
 /// survives restarts, and `updater status` reads it with or without a running service.
+///
+/// Writes are group-committed: ``record(_:)`` queues the record and one background task writes
+/// whatever has queued, in one transaction, so executions never wait for the state file.
+/// Every read first waits for queued records to be written (read-your-writes).
 public final class ExecutionHistory: Sendable {
     private let database: SQLiteDatabase
+    private let pending = Mutex<(records: [ExecutionRecord], writer: Task<Void, Never>?)>(([], nil))
+    private let logger = Logger(label: "updater.history")
 
     static let migrations: [Migration] = [
         Migration(
@@ -44,28 +52,63 @@ public final class ExecutionHistory: Sendable {
         try await Migrator.migrate(database, migrations: Self.migrations)
     }
 
-    /// Stores a record.
-    public func record(_ record: ExecutionRecord) async throws {
+    /// Queues a record; it is written (with any others queued meanwhile) by the background writer.
+    public func record(_ record: ExecutionRecord) {
+        pending.withLock { state in
+            state.records.append(record)
+            if state.writer == nil { state.writer = Task { await self.drain() } }
+        }
+    }
+
+    /// Waits until every record queued so far is written.
+    public func flush() async {
+        await pending.withLock { $0.writer }?.value
+    }
+
+    /// Writes queued records in batches until none is left.
+    private func drain() async {
+        while true {
+            let batch = pending.withLock { state -> [ExecutionRecord] in
+                let batch = state.records
+                state.records = []
+                if batch.isEmpty { state.writer = nil }
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                try await write(batch)
+            } catch {
+                logger.error("could not write execution records to the history", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func write(_ batch: [ExecutionRecord]) async throws {
         let encoder = JSONCoding.encoder()
-        let rows = String(decoding: try encoder.encode(record.rows), as: UTF8.self)
-        let sample = try record.sample.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        _ = try await database.withConnection { conn in
-            try conn.execute(
-                """
-                INSERT INTO executions (id, updater, tenant, scheduled_at, started_at, finished_at, duration_seconds, outcome,
-                                        dry_run, seed, rows, error, sample, trigger)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-                """,
-                .uuid(record.id), .text(record.updater), .uuid(record.tenant), .timestamp(record.scheduledAt),
-                .timestamp(record.startedAt), .timestamp(record.finishedAt), .double(record.durationSeconds),
-                .text(record.outcome.rawValue), .bool(record.dryRun), .text(String(record.seed)), .text(rows),
-                record.error.map(DatabaseValue.text) ?? .null, sample.map(DatabaseValue.text) ?? .null,
-                .text(record.trigger.rawValue))
+        let rows = try batch.map { record -> [DatabaseValue] in
+            let counts = String(decoding: try encoder.encode(record.rows), as: UTF8.self)
+            let sample = try record.sample.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+            return [.uuid(record.id), .text(record.updater), .uuid(record.tenant), .timestamp(record.scheduledAt),
+                    .timestamp(record.startedAt), .timestamp(record.finishedAt), .double(record.durationSeconds),
+                    .text(record.outcome.rawValue), .bool(record.dryRun), .text(String(record.seed)), .text(counts),
+                    record.error.map(DatabaseValue.text) ?? .null, sample.map(DatabaseValue.text) ?? .null,
+                    .text(record.trigger.rawValue)]
+        }
+        try await database.transaction { conn in
+            for values in rows {
+                try conn.execute(
+                    """
+                    INSERT INTO executions (id, updater, tenant, scheduled_at, started_at, finished_at, duration_seconds, outcome,
+                                            dry_run, seed, rows, error, sample, trigger)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                    """, values)
+            }
         }
     }
 
     /// The most recent records, newest first, optionally for one updater.
     public func recent(limit: Int = 50, updater: String? = nil) async throws -> [ExecutionRecord] {
+        await flush()
         let rows = try await database.withConnection { conn in
             if let updater {
                 return try conn.query("SELECT * FROM executions WHERE updater = $1 ORDER BY started_at DESC, id LIMIT $2",
@@ -93,7 +136,8 @@ public final class ExecutionHistory: Sendable {
     /// The latest fire time recorded for `updater` and `tenant` by a real (not dry-run)
     /// scheduled or catch-up execution, or a missed fire: where the scheduler resumes.
     public func lastScheduledFire(updater: String, tenant: UUID) async throws -> Date? {
-        try await database.withConnection { conn in
+        await flush()
+        return try await database.withConnection { conn in
             try conn.query(
                 """
                 SELECT MAX(scheduled_at) AS last FROM executions
@@ -104,7 +148,8 @@ public final class ExecutionHistory: Sendable {
 
     /// Per-updater metrics over every real (not dry-run) execution.
     public func metrics() async throws -> [UpdaterMetrics] {
-        try await database.withConnection { conn in
+        await flush()
+        return try await database.withConnection { conn in
             let totals = try conn.query(
                 """
                 SELECT updater,
@@ -140,6 +185,9 @@ public final class ExecutionHistory: Sendable {
         }
     }
 
-    /// Closes the state file.
-    public func close() async { await database.close() }
+    /// Writes what is queued, then closes the state file.
+    public func close() async {
+        await flush()
+        await database.close()
+    }
 }
