@@ -24,11 +24,7 @@ actor ConnectionPool<Connection: PooledConnection> {
         while true {
             if closed { throw DatabaseError(.closed, "the database is closed") }
             try Task.checkCancellation()
-            if let worker = idle.popLast() {
-                if await worker.isReusable() { return worker }
-                await discard(worker)
-                continue
-            }
+            if let worker = idle.popLast() { return worker }
             if open < capacity {
                 return try await openWorker()
             }
@@ -38,6 +34,7 @@ actor ConnectionPool<Connection: PooledConnection> {
     }
 
     /// Gives a worker back; `discard` closes it (a broken connection) and frees its slot.
+    /// Workers are checked on their own queue when next used (see ``ConnectionWorker/run(_:)``).
     func release(_ worker: Worker, discard shouldDiscard: Bool = false) async {
         if shouldDiscard || closed {
             await discard(worker)

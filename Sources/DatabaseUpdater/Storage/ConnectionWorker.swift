@@ -20,14 +20,20 @@ actor ConnectionWorker<Connection: PooledConnection> {
         connection = try make()
     }
 
-    /// Runs `body` with the connection.
-    func run<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) throws -> T {
-        guard let connection else { throw DatabaseError(.closed, "the connection is closed") }
-        return try body(connection)
-    }
+    /// The connection turned out broken before any work ran on it (a dropped PostgreSQL
+    /// connection, say): the caller should discard this worker and try another.
+    struct Stale: Error {}
 
-    /// Whether the connection may be handed out again.
-    func isReusable() -> Bool { connection?.isReusable() ?? false }
+    /// In one hop to the connection's queue: checks the connection, runs `body`, and says
+    /// whether the connection may be handed out again (it may not after a dropped connection,
+    /// or when left inside a transaction).
+    /// - Throws: ``Stale`` when the connection was unusable before `body` ran; otherwise what
+    ///   `body` throws, paired with reusability.
+    func run<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) throws -> (result: Result<T, any Error>, reusable: Bool) {
+        guard let connection, connection.isReusable() else { throw Stale() }
+        let result = Result { try body(connection) }
+        return (result, connection.isReusable())
+    }
 
     /// Closes the connection; later `run` calls fail with ``DatabaseError/Kind/closed``.
     func close() {

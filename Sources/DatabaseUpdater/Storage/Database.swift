@@ -39,6 +39,7 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
     public let dialect: SQLDialect
     public let redactedLocation: String
     private let pool: ConnectionPool<Connection>
+    private let poolSize: Int
 
     init(
         dialect: SQLDialect, redactedLocation: String, poolSize: Int,
@@ -46,19 +47,29 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
     ) {
         self.dialect = dialect
         self.redactedLocation = redactedLocation
+        self.poolSize = max(1, poolSize)
         pool = ConnectionPool(capacity: poolSize, label: "updater.\(dialect.rawValue)", factory: factory)
     }
 
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let worker = try await pool.acquire()
-        do {
-            let result = try await worker.run(body)
-            await pool.release(worker, discard: !(await worker.isReusable()))
-            return result
-        } catch {
-            await pool.release(worker, discard: !(await worker.isReusable()))
-            throw error
+        // A connection found broken before the body ran (dropped while idle) is replaced; every
+        // slot of the pool may be stale after a server restart, so try one more than its size.
+        for _ in 0...poolSize {
+            let worker = try await pool.acquire()
+            let outcome: (result: Result<T, any Error>, reusable: Bool)
+            do {
+                outcome = try await worker.run(body)
+            } catch is ConnectionWorker<Connection>.Stale {
+                await pool.release(worker, discard: true)
+                continue
+            } catch {
+                await pool.release(worker, discard: true)
+                throw error
+            }
+            await pool.release(worker, discard: !outcome.reusable)
+            return try outcome.result.get()
         }
+        throw DatabaseError(.connection, "could not get a working connection to \(redactedLocation)")
     }
 
     public func close() async { await pool.close() }
