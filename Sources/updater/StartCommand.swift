@@ -55,8 +55,8 @@ extension Updater {
             let registry = PrometheusCollectorRegistry()
             let manager = try await DatabaseUpdaterManager.start(
                 configuration: config, sources: loaded.sources, metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ManagerService(manager: manager, logger: logger))]
             var apiLine = "  api        off (--no-api)"
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if config.api.enabled {
                 let token = try APIToken.resolve(config: config)
                 let apiHost = config.api.host
@@ -69,9 +69,14 @@ extension Updater {
                 }))
                 apiLine = "  api        http://\(apiHost):\(config.api.port == 0 ? "<free port>" : String(config.api.port)) (mutating routes need the token from \(token.origin))"
             }
-            printBanner(config, schedules: await manager.schedules(), configFile: configOptions.config, apiLine: apiLine)
+            // The banner (which says "ready") is printed from inside the running group, once its
+            // signal handlers are installed: a SIGTERM right after it must stop us gracefully.
+            let banner = bannerText(config, schedules: await manager.schedules(), configFile: configOptions.config, apiLine: apiLine)
             let database = await manager.database.redactedLocation
-            logger.info("service started", metadata: ["database": "\(database)", "pid": "\(getpid())"])
+            services.insert(.init(service: ManagerService(manager: manager, logger: logger) {
+                Console.line(banner)
+                logger.info("service started", metadata: ["database": "\(database)", "pid": "\(getpid())"])
+            }), at: 0)
             let records = await manager.records.subscribe()
             let printer = Task {
                 for await record in records { Console.line(ExecutionReport.line(record)) }
@@ -92,7 +97,7 @@ extension Updater {
             withExtendedLifetime(lock) {}
         }
 
-        private func printBanner(_ config: UpdaterConfig, schedules: [CronScheduler.EntryStatus], configFile: String?, apiLine: String) {
+        private func bannerText(_ config: UpdaterConfig, schedules: [CronScheduler.EntryStatus], configFile: String?, apiLine: String) -> String {
             let location = (try? DatabaseLocation(parsing: config.database).description) ?? config.database
             var lines = [
                 "updater \(Updater.configuration.version) — pid \(getpid())",
@@ -113,7 +118,7 @@ extension Updater {
                 lines.append("  production schedules: updater start --config \(ConfigLoader.defaultFile)")
             }
             lines.append("Press Ctrl-C to stop; running executions get \(Int(config.shutdownGracePeriodSeconds)) s to finish.")
-            Console.line(lines.joined(separator: "\n"))
+            return lines.joined(separator: "\n")
         }
     }
 }
@@ -122,8 +127,11 @@ extension Updater {
 struct ManagerService: Service {
     let manager: DatabaseUpdaterManager
     let logger: Logger
+    /// Runs once the group (and its signal handling) is up.
+    let onStart: @Sendable () -> Void
 
     func run() async throws {
+        onStart()
         try? await gracefulShutdown()
         logger.info("shutting down: no new executions")
         try await manager.stop()

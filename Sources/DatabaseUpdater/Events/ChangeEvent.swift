@@ -34,24 +34,8 @@ public struct ChangeEvent: Codable, Sendable, Equatable {
     /// The event as one line of JSON with the keys in the documented order (Foundation's
     /// encoder does not keep declaration order on Linux).
     public var jsonLine: String {
-        "{\"type\":\(Self.quoted(type)),\"operation\":\"\(operation.rawValue)\",\"table\":\(Self.quoted(table)),"
-            + "\"key\":\(Self.quoted(key)),\"tenant\":\(Self.quoted(tenant)),\"updater\":\(Self.quoted(updater)),"
-            + "\"execution\":\(Self.quoted(execution)),\"timestamp\":\(String(format: "%.3f", timestamp))}"
-    }
-
-    private static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        "{\"type\":\(JSONCoding.quoted(type)),\"operation\":\"\(operation.rawValue)\",\"table\":\(JSONCoding.quoted(table)),"
+            + "\"key\":\(JSONCoding.quoted(key)),\"tenant\":\(JSONCoding.quoted(tenant)),\"updater\":\(JSONCoding.quoted(updater)),"
+            + "\"execution\":\(JSONCoding.quoted(execution)),\"timestamp\":\(String(format: "%.3f", timestamp))}"
     }
 }

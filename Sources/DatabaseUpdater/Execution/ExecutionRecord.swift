@@ -69,6 +69,26 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
 
 /// JSON as the tool writes it everywhere: ISO 8601 UTC timestamps with milliseconds.
 public enum JSONCoding {
+    /// `text` as a JSON string literal, quotes included, escaped per RFC 8259. For the few
+    /// places that write JSON by hand (ledger lines with a fixed key order, generated parts lists).
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
     /// An encoder with the tool's date format; `pretty` for people.
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()

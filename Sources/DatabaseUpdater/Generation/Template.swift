@@ -28,25 +28,6 @@ enum Template {
 
     /// A JSON array of strings, escaped per RFC 8259.
     static func jsonArray(_ items: [String]) -> String {
-        var output = "["
-        for (index, item) in items.enumerated() {
-            if index > 0 { output += "," }
-            output += "\""
-            for scalar in item.unicodeScalars {
-                switch scalar {
-                case "\"": output += "\\\""
-                case "\\": output += "\\\\"
-                case "\n": output += "\\n"
-                case "\r": output += "\\r"
-                case "\t": output += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: output.unicodeScalars.append(scalar)
-                }
-            }
-            output += "\""
-        }
-        return output + "]"
+        "[" + items.map(JSONCoding.quoted).joined(separator: ",") + "]"
     }
 }
