@@ -66,7 +66,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "UpdaterBenchmark",
-            dependencies: ["DatabaseUpdater", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "DatabaseUpdater", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             path: "Benchmarks/UpdaterBenchmark"
         ),
         .executableTarget(

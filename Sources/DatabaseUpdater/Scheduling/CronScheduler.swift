@@ -188,7 +188,9 @@ public actor CronScheduler {
         let plan = MisfirePlanner.plan(due: fires, now: now, policy: config.misfirePolicy, limit: config.misfireLimit,
                                        totalMissedBefore: passedOver)
         if let onTime = plan.onTime {
-            Recorder(label: "updater_scheduler_lateness_seconds", factory: metricsFactory).record(now.timeIntervalSince(onTime))
+            // The moment this entry is handed on, not the loop's wake-up: with many entries due
+            // at once, later ones are dispatched later.
+            Recorder(label: "updater_scheduler_lateness_seconds", factory: metricsFactory).record(clock.now().timeIntervalSince(onTime))
         }
         for missed in plan.missed {
             let reason = "missed fire: the scheduler could not run it on time (misfire policy \(config.misfirePolicy.rawValue))"
