@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 
 @main
 struct Updater: AsyncParsableCommand {
@@ -8,4 +9,22 @@ struct Updater: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Start.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self, Migrate.self, CronCommand.self]
     )
+
+    /// Parses, sets up logging, runs. One-off commands print their own results, so the library's
+    /// log shows on stderr only from warnings up; `start` sets up its own files and console.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if !(command is Start) {
+                LoggingSystem.bootstrap { ConsoleLogHandler(label: $0, level: .warning) }
+            }
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
