@@ -31,6 +31,27 @@ struct ObservationCommandTests {
         #expect(bad.status != 0)
     }
 
+    @Test func logsFollowPrintsNewEntriesAsTheyAreWritten() async throws {
+        let folder = try CommandRunner.temporaryFolder()
+        let logs = folder.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        let file = logs.appendingPathComponent("database-updater-2026-11-24.log")
+        try (entry("2026-11-24T10:00:00.000Z", "info", "before") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let follower = try ServiceProcess(["logs", "--count", "5", "--follow"], in: folder)
+        #expect(await follower.waitForLines(where: { $0.hasSuffix("before") }))
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((entry("2026-11-24T10:00:01.000Z", "warn", "after") + "\n").utf8))
+        try handle.close()
+        #expect(await follower.waitForLines(where: { $0.hasSuffix("after") && $0.contains("WARN") }), "\(follower.stdout)")
+        // A new day's file is picked up too.
+        try (entry("2026-11-25T00:00:00.000Z", "info", "next day") + "\n")
+            .write(to: logs.appendingPathComponent("database-updater-2026-11-25.log"), atomically: true, encoding: .utf8)
+        #expect(await follower.waitForLines(where: { $0.hasSuffix("next day") }), "\(follower.stdout)")
+        follower.signal(SIGINT)
+        _ = await follower.waitForExit(timeout: .seconds(5))
+    }
+
     @Test func theServiceWritesDailyJsonLogs() async throws {
         let folder = try CommandRunner.temporaryFolder()
         let config = try ServiceFixture.writeConfig("""
