@@ -104,12 +104,8 @@ public actor DatabaseUpdaterManager {
     ) async throws -> DatabaseUpdaterManager {
         let problems = ConfigLoader.validate(configuration, registry: registry)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
-        let location = try DatabaseLocation(parsing: configuration.database)
-        let database: any Database = switch location {
-        case .sqliteFile(let path): try SQLiteDatabase(path: path, poolSize: configuration.executionConfig.maxConcurrentExecutions)
-        case .sqliteMemory: try SQLiteDatabase(path: ":memory:")
-        case .postgres(let connection): PostgresDatabase(connection: connection, poolSize: configuration.executionConfig.maxConcurrentExecutions)
-        }
+        let database = try DatabaseFactory.make(try DatabaseLocation(parsing: configuration.database),
+                                                poolSize: configuration.executionConfig.maxConcurrentExecutions)
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
         let history: ExecutionHistory
         let ledger: ChangeLedger

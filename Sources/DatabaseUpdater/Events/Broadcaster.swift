@@ -30,9 +30,6 @@ public actor Broadcaster<Element: Sendable> {
         }
     }
 
-    /// The number of live subscribers.
-    public var subscriberCount: Int { subscribers.count }
-
     /// Ends every subscriber's stream.
     public func finish() {
         for continuation in subscribers.values { continuation.finish() }

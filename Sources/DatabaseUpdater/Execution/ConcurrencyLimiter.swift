@@ -9,9 +9,6 @@ public actor ConcurrencyLimiter {
     /// A limiter with `limit` slots (at least one).
     public init(limit: Int) { self.limit = max(1, limit) }
 
-    /// Slots currently held.
-    public var inUse: Int { held }
-
     /// Waits for a slot. Throws `CancellationError` if the task is cancelled while waiting.
     public func acquire() async throws {
         try Task.checkCancellation()

@@ -86,9 +86,6 @@ public final class Executor: Sendable {
         }
     }
 
-    /// Executions holding a slot right now.
-    public var running: Int { get async { await limiter.inUse } }
-
     /// Runs one execution and returns its record (already stored in the history). Never throws:
     /// every failure is an outcome.
     public func execute(_ request: Request) async -> ExecutionRecord {

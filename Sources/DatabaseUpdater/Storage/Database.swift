@@ -73,10 +73,4 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
     }
 
     public func close() async { await pool.close() }
-
-    /// Opens one connection now, so that a bad location or an unreachable server fails here
-    /// rather than at the first statement.
-    func verify() async throws {
-        _ = try await withConnection { _ in true }
-    }
 }

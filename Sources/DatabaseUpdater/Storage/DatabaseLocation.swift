@@ -69,24 +69,23 @@ public enum DatabaseFactory {
 
     /// Opens the database at `location` and checks that it answers.
     public static func open(_ location: DatabaseLocation, poolSize: Int = 2) async throws -> any Database {
+        let database = try make(location, poolSize: poolSize)
+        do {
+            _ = try await database.withConnection { _ in true }
+        } catch {
+            await database.close()
+            throw error
+        }
+        return database
+    }
+
+    /// The database at `location`, not yet connected (a service that must start while its
+    /// database is down uses this). SQLite files get their folder created here.
+    public static func make(_ location: DatabaseLocation, poolSize: Int = 2) throws -> any Database {
         switch location {
-        case .sqliteFile(let path):
-            let db = try SQLiteDatabase(path: path, poolSize: poolSize)
-            try await db.verify()
-            return db
-        case .sqliteMemory:
-            let db = try SQLiteDatabase(path: ":memory:", poolSize: 1)
-            try await db.verify()
-            return db
-        case .postgres(let connection):
-            let db = PostgresDatabase(connection: connection, poolSize: poolSize)
-            do {
-                try await db.verify()
-            } catch {
-                await db.close()
-                throw error
-            }
-            return db
+        case .sqliteFile(let path): try SQLiteDatabase(path: path, poolSize: poolSize)
+        case .sqliteMemory: try SQLiteDatabase(path: ":memory:", poolSize: 1)
+        case .postgres(let connection): PostgresDatabase(connection: connection, poolSize: poolSize)
         }
     }
 }
