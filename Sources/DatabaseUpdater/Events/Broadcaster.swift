@@ -14,7 +14,7 @@ public actor Broadcaster<Element: Sendable> {
 
     /// A stream of every value published from now on; it ends when the caller stops iterating.
     public func subscribe() -> AsyncStream<Element> {
-        let id = UUID()
+        let id = Identifiers.next()
         let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(Self.bufferLimit))
         continuation.onTermination = { [weak self] _ in
             Task { await self?.remove(id) }

@@ -213,7 +213,7 @@ public actor CronScheduler {
         }
         entries[index].running = true
         let requests = runs.map { request(entry, at: $0.0, trigger: $0.1) }
-        let id = UUID()
+        let id = Identifiers.next()
         let executor = executor, onRecord = onRecord
         executions[id] = Task {
             for request in requests {
