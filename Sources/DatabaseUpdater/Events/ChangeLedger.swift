@@ -11,10 +11,12 @@ public actor ChangeLedger {
     public init(url: URL) throws {
         self.url = url
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: url.path) {
-            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
+        // O_APPEND: every write lands at the end, without a seek per append.
+        let descriptor = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)])
         }
-        handle = try FileHandle(forWritingTo: url)
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }
 
     /// Appends `events`, one JSON object per line, in one write.
@@ -25,7 +27,6 @@ public actor ChangeLedger {
             data.append(contentsOf: event.jsonLine.utf8)
             data.append(0x0A)
         }
-        try handle.seekToEnd()
         try handle.write(contentsOf: data)
     }
 

@@ -6,12 +6,25 @@ import Synchronization
 /// from the target database so that monitors of the target never see our bookkeeping. It
 /// survives restarts, and `updater status` reads it with or without a running service.
 ///
-/// Writes are group-committed: ``record(_:)`` queues the record and one background task writes
-/// whatever has queued, in one transaction, so executions never wait for the state file.
-/// Every read first waits for queued records to be written (read-your-writes).
+/// Writes are group-committed: ``record(_:)`` queues the record, and a background writer lets
+/// records gather for ``gatherInterval`` and then writes all of them in one transaction, so
+/// executions never wait for the state file and a busy service makes one state-file commit per
+/// interval, not one per execution. Every read first writes what is queued, without waiting
+/// out the interval (read-your-writes).
 public final class ExecutionHistory: Sendable {
+    /// How long queued records gather before the writer commits them.
+    static let gatherInterval: Duration = .milliseconds(50)
+
+    private struct Queue {
+        var records: [ExecutionRecord] = []
+        /// Writes what is queued; nil when nothing is.
+        var writer: Task<Void, Never>?
+        /// The writer's wait before its first batch; cancelled by readers to write at once.
+        var gathering: Task<Void, Never>?
+    }
+
     private let database: SQLiteDatabase
-    private let pending = Mutex<(records: [ExecutionRecord], writer: Task<Void, Never>?)>(([], nil))
+    private let pending = Mutex(Queue())
     private let logger = Logger(label: "updater.history")
 
     static let migrations: [Migration] = [
@@ -56,13 +69,22 @@ public final class ExecutionHistory: Sendable {
     public func record(_ record: ExecutionRecord) {
         pending.withLock { state in
             state.records.append(record)
-            if state.writer == nil { state.writer = Task { await self.drain() } }
+            if state.writer == nil {
+                let gathering = Task { _ = try? await Task.sleep(for: Self.gatherInterval) }
+                state.gathering = gathering
+                state.writer = Task {
+                    await gathering.value
+                    await self.drain()
+                }
+            }
         }
     }
 
-    /// Waits until every record queued so far is written.
+    /// Writes every record queued so far, and returns once they are written.
     public func flush() async {
-        await pending.withLock { $0.writer }?.value
+        let (writer, gathering) = pending.withLock { ($0.writer, $0.gathering) }
+        gathering?.cancel()
+        await writer?.value
     }
 
     /// Writes queued records in batches until none is left.
@@ -71,7 +93,10 @@ public final class ExecutionHistory: Sendable {
             let batch = pending.withLock { state -> [ExecutionRecord] in
                 let batch = state.records
                 state.records = []
-                if batch.isEmpty { state.writer = nil }
+                if batch.isEmpty {
+                    state.writer = nil
+                    state.gathering = nil
+                }
                 return batch
             }
             if batch.isEmpty { return }
