@@ -4,8 +4,8 @@ import Metrics
 import Synchronization
 
 /// Runs executions safely: each holds a slot of the concurrency cap, runs in one transaction
-/// (all of its rows or none), is cancelled and rolled back at its timeout, and is recorded in the
-/// history. Change events go to the ledger and subscribers only after a commit.
+/// (all of its rows or none), is interrupted and rolled back at its timeout (a
+/// ``StatementDeadline`` its statements observe), and is recorded in the history. Change events go to the ledger and subscribers only after a commit.
 public final class Executor: Sendable {
     /// How executions run.
     public struct Settings: Sendable {
@@ -89,7 +89,7 @@ public final class Executor: Sendable {
     /// Runs one execution and returns its record (already stored in the history). Never throws:
     /// every failure is an outcome.
     public func execute(_ request: Request) async -> ExecutionRecord {
-        let id = UUID()
+        let id = Identifiers.next()
         do {
             try await limiter.acquire()
         } catch {
@@ -100,10 +100,10 @@ public final class Executor: Sendable {
         let random = SeededRandom(runSeed: request.seed, tenant: request.tenant.id, updater: request.updater.name, fireTime: request.scheduledAt)
         let current = settings
         let retention = current.retentionDays
-        let database = database
+        let deadline = ContinuousClock.now + current.timeout
         let result: Result<UpdaterOutput, any Error>
         do {
-            let output = try await withTimeout(current.timeout) {
+            let output = try await StatementDeadline.$current.withValue(deadline) {
                 try await database.transaction(rollback: request.dryRun) { conn in
                     var context = UpdaterContext(tenant: request.tenant, fireTime: request.scheduledAt, random: random,
                                                  dryRun: request.dryRun, retentionDays: retention, connection: conn)
@@ -112,6 +112,8 @@ public final class Executor: Sendable {
                 }
             }
             result = .success(output)
+        } catch let error where Self.isInterruption(error) && !Task.isCancelled && ContinuousClock.now >= deadline {
+            result = .failure(ExecutionTimedOut(timeout: current.timeout))
         } catch {
             result = .failure(error)
         }
@@ -133,7 +135,7 @@ public final class Executor: Sendable {
         case .failure(let error as ExecutionTimedOut):
             return await finish(request, id: id, started: started, outcome: .timedOut, changes: [], samples: nil,
                                 error: error.description)
-        case .failure(let error) where error is CancellationError || (error as? DatabaseError)?.kind == .cancelled:
+        case .failure(let error) where Self.isInterruption(error):
             return await finish(request, id: id, started: started, outcome: .failed, changes: [], samples: nil,
                                 error: "cancelled before it finished (the service was stopping); its transaction was rolled back")
         case .failure(let error):
@@ -144,7 +146,7 @@ public final class Executor: Sendable {
 
     /// Records a fire that was not run because the previous one is still running.
     public func recordSkipped(_ request: Request, reason: String) async -> ExecutionRecord {
-        await finish(request, id: UUID(), started: clock.now(), outcome: .skipped, changes: [], samples: nil, error: reason)
+        await finish(request, id: Identifiers.next(), started: clock.now(), outcome: .skipped, changes: [], samples: nil, error: reason)
     }
 
     // MARK: - Internals
@@ -191,34 +193,18 @@ public final class Executor: Sendable {
         return record
     }
 
+    /// Whether `error` says a statement was interrupted or refused (cancellation or deadline).
+    private static func isInterruption(_ error: any Error) -> Bool {
+        error is CancellationError || (error as? DatabaseError)?.kind == .cancelled
+    }
+
     private static func oneLine(_ error: any Error) -> String {
         DatabaseError.oneLine("\(error)")
     }
 }
 
-/// The execution ran past its timeout; its statement was cancelled and its transaction rolled back.
+/// The execution ran past its timeout; its statement was interrupted and its transaction rolled back.
 struct ExecutionTimedOut: Error, CustomStringConvertible {
     let timeout: Duration
     var description: String { "timed out after \(timeout); the statement in flight was cancelled and the transaction rolled back" }
-}
-
-/// Runs `operation`, cancelling it at `timeout` and waiting for it to wind down (its rollback)
-/// before throwing ``ExecutionTimedOut``.
-func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw ExecutionTimedOut(timeout: timeout)
-        }
-        defer { group.cancelAll() }
-        do {
-            guard let value = try await group.next() ?? nil else { throw CancellationError() }
-            return value
-        } catch let timedOut as ExecutionTimedOut {
-            group.cancelAll()
-            while (try? await group.next()) != nil {}  // let the cancelled work roll back first
-            throw timedOut
-        }
-    }
 }

@@ -10,8 +10,8 @@ public enum SQLDialect: String, Sendable {
 /// values are always bound as typed parameters, never built into the SQL text.
 ///
 /// Deliberately not `Sendable`: a connection lives on its own serial queue and is reachable
-/// only inside the closures that run there. Statements observe the calling task's cancellation:
-/// a cancelled task's statement in flight is interrupted (`sqlite3_interrupt` semantics through a
+/// only inside the closures that run there. Statements observe the calling task's cancellation
+/// and its ``StatementDeadline``: a cancelled (or late) task's statement in flight is interrupted (`sqlite3_interrupt` semantics through a
 /// progress handler; `PQcancel` for PostgreSQL) and later statements are refused.
 public protocol SQLConnection: AnyObject {
     /// Which SQL dialect this connection speaks.

@@ -4,8 +4,8 @@ import Foundation
 /// One libpq connection. Not thread-safe by design: it lives on one ``ConnectionWorker``.
 ///
 /// Statements are sent asynchronously (`PQsendQueryPrepared`) and their results awaited by
-/// polling the socket, so a cancelled task sends `PQcancel` within a poll interval even while
-/// the server is busy or blocked on a lock.
+/// polling the socket, so a cancelled task (or one past its ``StatementDeadline``) sends
+/// `PQcancel` within a poll interval even while the server is busy or blocked on a lock.
 public final class PostgresConnection: PooledConnection {
     public let dialect = SQLDialect.postgres
     private var connection: OpaquePointer?
@@ -75,7 +75,7 @@ public final class PostgresConnection: PooledConnection {
 
     public func executeScript(_ sql: String) throws(DatabaseError) {
         let conn = try open()
-        if Task.isCancelled { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
+        if StatementDeadline.shouldStop { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
         guard PQsendQuery(conn, sql) == 1 else { throw connectionError(sql: sql) }
         let result = try awaitResult(conn, sql: sql, cancellable: true)
         PQclear(result)
@@ -114,7 +114,7 @@ public final class PostgresConnection: PooledConnection {
     /// Prepares (once per SQL and parameter types), sends, and waits for the one result.
     private func run(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> OpaquePointer {
         let conn = try open()
-        if cancellable && Task.isCancelled {
+        if cancellable && StatementDeadline.shouldStop {
             throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql)
         }
         let types = parameters.map(Self.typeOID)
@@ -151,7 +151,7 @@ public final class PostgresConnection: PooledConnection {
         while true {
             if PQconsumeInput(conn) == 0 { throw connectionError(sql: sql) }
             if PQisBusy(conn) == 0 { break }
-            if cancellable && !cancelSent && Task.isCancelled {
+            if cancellable && !cancelSent && StatementDeadline.shouldStop {
                 sendCancel(conn)
                 cancelSent = true
             }

@@ -5,8 +5,9 @@ import Foundation
 /// One libsqlite3 connection. Not thread-safe by design: it lives on one ``ConnectionWorker``.
 ///
 /// Cancellation: a progress handler interrupts a running statement once the calling task is
-/// cancelled, and the busy handler stops waiting for a lock; both read `Task.isCancelled`, which
-/// works because statements run inside the calling task (see ``ConnectionWorker``).
+/// cancelled or its ``StatementDeadline`` passes, and the busy handler stops waiting for a lock;
+/// both read the calling task's state, which works because statements run inside the calling
+/// task (see ``ConnectionWorker``).
 public final class SQLiteConnection: PooledConnection {
     public let dialect = SQLDialect.sqlite
     private var handle: OpaquePointer?
@@ -40,7 +41,7 @@ public final class SQLiteConnection: PooledConnection {
         let context = Unmanaged.passUnretained(callbacks).toOpaque()
         sqlite3_busy_handler(db, { context, _ in
             let state = Unmanaged<CallbackState>.fromOpaque(context!).takeUnretainedValue()
-            if state.cancellable && Task.isCancelled { return 0 }
+            if state.cancellable && StatementDeadline.shouldStop { return 0 }
             let now = DispatchTime.now().uptimeNanoseconds
             if state.busySince == 0 { state.busySince = now }
             if now - state.busySince >= state.busyTimeoutNanoseconds { return 0 }
@@ -49,7 +50,7 @@ public final class SQLiteConnection: PooledConnection {
         }, context)
         sqlite3_progress_handler(db, 1_000, { context in
             let state = Unmanaged<CallbackState>.fromOpaque(context!).takeUnretainedValue()
-            return state.cancellable && Task.isCancelled ? 1 : 0
+            return state.cancellable && StatementDeadline.shouldStop ? 1 : 0
         }, context)
         try executeScript("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
     }
@@ -112,7 +113,7 @@ public final class SQLiteConnection: PooledConnection {
     }
 
     private func checkCancellation(cancellable: Bool, sql: String) throws(DatabaseError) {
-        if cancellable && Task.isCancelled { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
+        if cancellable && StatementDeadline.shouldStop { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
     }
 
     /// Prepares (or reuses), binds, steps to the end calling `row` for each result row, resets.
@@ -226,7 +227,7 @@ public final class SQLiteConnection: PooledConnection {
         switch rc & 0xFF {
         case SQLITE_CONSTRAINT: kind = .constraintViolation
         case SQLITE_INTERRUPT: kind = .cancelled
-        case SQLITE_BUSY, SQLITE_LOCKED: kind = Task.isCancelled ? .cancelled : .busy
+        case SQLITE_BUSY, SQLITE_LOCKED: kind = StatementDeadline.shouldStop ? .cancelled : .busy
         case SQLITE_CANTOPEN, SQLITE_NOTADB, SQLITE_IOERR: kind = .connection
         default: kind = .statement
         }
