@@ -8,12 +8,12 @@ public final class Gate: Sendable {
 
     public init() {}
 
-    /// Whether an execution has reached the gate.
+    /// Whether an execution has reached the gate (see ``enter()``).
     public var entered: Bool { state.withLock { $0.entered } }
     public func open() { state.withLock { $0.open = true } }
 
-    func enter() { state.withLock { $0.entered = true } }
-    func waitUntilOpen() { while !state.withLock({ $0.open }) { Thread.sleep(forTimeInterval: 0.005) } }
+    public func enter() { state.withLock { $0.entered = true } }
+    public func waitUntilOpen() { while !state.withLock({ $0.open }) { Thread.sleep(forTimeInterval: 0.005) } }
 }
 
 /// An updater that waits at a ``Gate`` inside its transaction and writes nothing.

@@ -29,6 +29,25 @@ public protocol SQLConnection: AnyObject {
 
     /// Runs several `;`-separated statements without parameters (migrations).
     func executeScript(_ sql: String) throws(DatabaseError)
+
+    /// Runs a statement whose result nobody reads (an `INSERT` of known values), at the latest
+    /// with the next statement or the end of the transaction; its error, if any, is thrown
+    /// there. PostgreSQL sends queued statements together with the next one (pipeline mode),
+    /// saving a round trip each; SQLite, in-process, runs them at once. Outside a transaction
+    /// the statement runs at once on both engines.
+    func enqueue(_ sql: String, _ parameters: [DatabaseValue]) throws(DatabaseError)
+
+    /// Starts a transaction. Nothing is sent until the first statement, so a transaction that
+    /// runs none costs nothing (PostgreSQL sends `BEGIN` together with that first statement).
+    func beginTransaction() throws(DatabaseError)
+
+    /// Runs whatever is queued, then commits (`commit`) or rolls back. A transaction that ran
+    /// no statement ends without a word to the server.
+    func endTransaction(commit: Bool) throws(DatabaseError)
+
+    /// Discards what is queued and rolls back whatever the server has begun, even in a
+    /// cancelled task; for error paths, so it never throws.
+    func abandonTransaction()
 }
 
 extension SQLConnection {
@@ -54,31 +73,27 @@ extension SQLConnection {
         try execute(sql, parameters, cancellable: true)
     }
 
+    /// Runs one statement whose result nobody reads; see ``enqueue(_:_:)``.
+    public func enqueue(_ sql: String, _ parameters: DatabaseValue...) throws(DatabaseError) {
+        try enqueue(sql, parameters)
+    }
+
     /// Runs `body` in a transaction: commits when it returns, rolls back when it throws (or
-    /// when `rollback` is set, as for dry runs), then rethrows.
+    /// when `rollback` is set, as for dry runs, after running every queued statement so that
+    /// a dry run meets the same errors a real one would), then rethrows.
     ///
     /// SQLite transactions begin `IMMEDIATE`, taking the write lock up front, so two writers
     /// wait on the busy timeout instead of failing on a lock upgrade.
     public func transaction<T>(rollback: Bool = false, _ body: () throws -> T) throws -> T {
-        _ = try execute(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN", [], cancellable: true)
-        let result: T
+        try beginTransaction()
         do {
-            result = try body()
+            let result = try body()
+            try endTransaction(commit: !rollback)
+            return result
         } catch {
-            _ = try? execute("ROLLBACK", [], cancellable: false)
+            abandonTransaction()
             throw error
         }
-        if rollback {
-            _ = try execute("ROLLBACK", [], cancellable: false)
-        } else {
-            do {
-                _ = try execute("COMMIT", [], cancellable: true)
-            } catch {
-                _ = try? execute("ROLLBACK", [], cancellable: false)
-                throw error
-            }
-        }
-        return result
     }
 }
 

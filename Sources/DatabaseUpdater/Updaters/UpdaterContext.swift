@@ -62,7 +62,9 @@ public struct UpdaterContext {
             values.append(value)
         }
         let placeholders = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
-        try connection.execute("INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(placeholders))", values)
+        // Queued: an insert of known values needs no answer, so on PostgreSQL it travels with the
+        // next statement or the commit; a failure still fails (and rolls back) the execution.
+        try connection.enqueue("INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(placeholders))", values)
         record(table, .insert, id)
         if samples[table, default: []].count < Self.sampleLimit {
             var sample: [String: String] = [:]

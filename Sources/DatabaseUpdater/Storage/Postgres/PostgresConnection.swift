@@ -6,12 +6,28 @@ import Foundation
 /// Statements are sent asynchronously (`PQsendQueryPrepared`) and their results awaited by
 /// polling the socket, so a cancelled task (or one past its ``StatementDeadline``) sends
 /// `PQcancel` within a poll interval even while the server is busy or blocked on a lock.
+///
+/// Round trips: a transaction's `BEGIN` and its ``enqueue(_:_:)``-ed statements wait, and go to
+/// the server with the next statement that needs an answer, in one pipeline (libpq pipeline
+/// mode, one sync); a transaction of one insert is one round trip (`BEGIN`, `INSERT`, `COMMIT`).
 public final class PostgresConnection: PooledConnection {
     public let dialect = SQLDialect.postgres
     private var connection: OpaquePointer?
     private let location: ConnectionString
     /// Prepared statement names by SQL text and parameter type OIDs.
     private var prepared: [PreparedKey: String] = [:]
+    /// Statements waiting to go with the next one (see ``enqueue(_:_:)``), oldest first.
+    private var queued: [Outgoing] = []
+    /// The first of ``queued`` is the transaction's `BEGIN`: the server has not been told yet.
+    private var beginQueued = false
+    private var inTransaction = false
+
+    /// A prepared statement ready to send, with its parameters as text.
+    private struct Outgoing {
+        let name: String
+        let sql: String
+        let values: [String?]
+    }
 
     private struct PreparedKey: Hashable {
         let sql: String
@@ -76,9 +92,51 @@ public final class PostgresConnection: PooledConnection {
     public func executeScript(_ sql: String) throws(DatabaseError) {
         let conn = try open()
         if StatementDeadline.shouldStop { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
+        if !queued.isEmpty {  // a script is a simple query, which cannot join a pipeline
+            let batch = queued
+            queued = []
+            beginQueued = false
+            PQclear(try send(conn, batch, cancellable: true))
+        }
         guard PQsendQuery(conn, sql) == 1 else { throw connectionError(sql: sql) }
         let result = try awaitResult(conn, sql: sql, cancellable: true)
         PQclear(result)
+    }
+
+    public func enqueue(_ sql: String, _ parameters: [DatabaseValue]) throws(DatabaseError) {
+        guard inTransaction else {
+            _ = try execute(sql, parameters, cancellable: true)
+            return
+        }
+        let conn = try open()
+        if StatementDeadline.shouldStop { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
+        queued.append(try outgoing(conn, sql, parameters, cancellable: true))
+    }
+
+    public func beginTransaction() throws(DatabaseError) {
+        let conn = try open()
+        queued = [try outgoing(conn, "BEGIN", [], cancellable: true)]
+        beginQueued = true
+        inTransaction = true
+    }
+
+    public func endTransaction(commit: Bool) throws(DatabaseError) {
+        inTransaction = false
+        if beginQueued && queued.count == 1 {  // no statement ran: there is nothing to end
+            queued = []
+            beginQueued = false
+            return
+        }
+        _ = try execute(commit ? "COMMIT" : "ROLLBACK", [], cancellable: commit)
+    }
+
+    public func abandonTransaction() {
+        queued = []
+        beginQueued = false
+        inTransaction = false
+        if let connection, PQstatus(connection) == CONNECTION_OK, PQtransactionStatus(connection) != PQTRANS_IDLE {
+            _ = try? execute("ROLLBACK", [], cancellable: false)
+        }
     }
 
     // MARK: - PooledConnection
@@ -93,9 +151,7 @@ public final class PostgresConnection: PooledConnection {
             _ = PQisBusy(connection)
         }
         if PQstatus(connection) != CONNECTION_OK { return false }
-        if PQtransactionStatus(connection) != PQTRANS_IDLE {
-            _ = try? execute("ROLLBACK", [], cancellable: false)
-        }
+        abandonTransaction()
         return PQtransactionStatus(connection) == PQTRANS_IDLE
     }
 
@@ -111,27 +167,81 @@ public final class PostgresConnection: PooledConnection {
         return connection
     }
 
-    /// Prepares (once per SQL and parameter types), sends, and waits for the one result.
+    /// Prepares (once per SQL and parameter types), sends with whatever is queued, and waits
+    /// for the result of this statement.
     private func run(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> OpaquePointer {
         let conn = try open()
         if cancellable && StatementDeadline.shouldStop {
             throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql)
         }
-        let types = parameters.map(Self.typeOID)
-        let name = try preparedName(conn, sql: sql, types: types, cancellable: cancellable)
-        let texts: [UnsafeMutablePointer<CChar>?] = parameters.map { Self.text(of: $0).map { strdup($0) } ?? nil }
-        defer { texts.forEach { free($0) } }
-        let sent = texts.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-            PQsendQueryPrepared(conn, name, Int32(parameters.count), values.baseAddress, nil, nil, 0)
+        let statement = try outgoing(conn, sql, parameters, cancellable: cancellable)
+        let batch = queued + [statement]
+        queued = []
+        beginQueued = false
+        return try send(conn, batch, cancellable: cancellable)
+    }
+
+    /// `sql` prepared on this connection, with `parameters` as text.
+    private func outgoing(_ conn: OpaquePointer, _ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> Outgoing {
+        let name = try preparedName(conn, sql: sql, types: parameters.map(Self.typeOID), cancellable: cancellable)
+        return Outgoing(name: name, sql: sql, values: parameters.map(Self.text(of:)))
+    }
+
+    /// Sends `batch` (one statement alone, or several in one pipeline and one sync) and waits
+    /// for every result. Returns the last statement's result; throws the first error (later
+    /// statements of a failed pipeline are not run by the server).
+    private func send(_ conn: OpaquePointer, _ batch: [Outgoing], cancellable: Bool) throws(DatabaseError) -> OpaquePointer {
+        if batch.count == 1 {
+            guard sendPrepared(conn, batch[0]) else { throw connectionError(sql: batch[0].sql) }
+            return try awaitResult(conn, sql: batch[0].sql, cancellable: cancellable)
         }
-        guard sent == 1 else { throw connectionError(sql: sql) }
-        return try awaitResult(conn, sql: sql, cancellable: cancellable)
+        guard PQenterPipelineMode(conn) == 1 else { throw connectionError(sql: batch[0].sql) }
+        for statement in batch where !sendPrepared(conn, statement) { throw connectionError(sql: statement.sql) }
+        guard PQpipelineSync(conn) == 1 else { throw connectionError(sql: batch[0].sql) }
+        var cancelSent = false
+        var failure: DatabaseError?
+        var last: OpaquePointer?
+        for (index, statement) in batch.enumerated() {
+            while let result = try nextResult(conn, sql: statement.sql, cancellable: cancellable, cancelSent: &cancelSent) {
+                let status = PQresultStatus(result)
+                if status == PGRES_FATAL_ERROR || status == PGRES_NONFATAL_ERROR || status == PGRES_BAD_RESPONSE {
+                    failure = failure ?? resultError(result, sql: statement.sql)
+                    PQclear(result)
+                } else if index == batch.count - 1 && status != PGRES_PIPELINE_ABORTED {
+                    if let last { PQclear(last) }
+                    last = result
+                } else {
+                    PQclear(result)
+                }
+            }
+        }
+        // The sync's own result, then back to one statement at a time.
+        if let sync = try nextResult(conn, sql: batch[0].sql, cancellable: cancellable, cancelSent: &cancelSent) { PQclear(sync) }
+        guard PQexitPipelineMode(conn) == 1 else {
+            if let last { PQclear(last) }
+            throw connectionError(sql: batch[0].sql)
+        }
+        if let failure {
+            if let last { PQclear(last) }
+            throw failure
+        }
+        guard let last else { throw connectionError(sql: batch[batch.count - 1].sql) }
+        return last
+    }
+
+    private func sendPrepared(_ conn: OpaquePointer, _ statement: Outgoing) -> Bool {
+        let texts: [UnsafeMutablePointer<CChar>?] = statement.values.map { $0.map { strdup($0) } ?? nil }
+        defer { texts.forEach { free($0) } }
+        return texts.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
+            PQsendQueryPrepared(conn, statement.name, Int32(values.count), values.baseAddress, nil, nil, 0)
+        } == 1
     }
 
     private func preparedName(_ conn: OpaquePointer, sql: String, types: [Oid], cancellable: Bool) throws(DatabaseError) -> String {
         let key = PreparedKey(sql: sql, types: types)
         if let name = prepared[key] { return name }
-        if prepared.count >= Self.maxPreparedStatements {
+        // Never while statements are queued: their prepared names must stay valid.
+        if prepared.count >= Self.maxPreparedStatements && queued.isEmpty {
             let result = PQexec(conn, "DEALLOCATE ALL")
             PQclear(result)
             prepared = [:]
@@ -148,19 +258,9 @@ public final class PostgresConnection: PooledConnection {
     /// cancelled meanwhile. Returns the last result; throws on an error result.
     private func awaitResult(_ conn: OpaquePointer, sql: String, cancellable: Bool) throws(DatabaseError) -> OpaquePointer {
         var cancelSent = false
-        while true {
-            if PQconsumeInput(conn) == 0 { throw connectionError(sql: sql) }
-            if PQisBusy(conn) == 0 { break }
-            if cancellable && !cancelSent && StatementDeadline.shouldStop {
-                sendCancel(conn)
-                cancelSent = true
-            }
-            var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
-            _ = poll(&descriptor, 1, Self.pollMilliseconds)
-        }
         var last: OpaquePointer?
         var failure: DatabaseError?
-        while let result = PQgetResult(conn) {
+        while let result = try nextResult(conn, sql: sql, cancellable: cancellable, cancelSent: &cancelSent) {
             let status = PQresultStatus(result)
             if status == PGRES_FATAL_ERROR || status == PGRES_NONFATAL_ERROR || status == PGRES_BAD_RESPONSE {
                 failure = failure ?? resultError(result, sql: sql)
@@ -176,6 +276,20 @@ public final class PostgresConnection: PooledConnection {
         }
         guard let last else { throw connectionError(sql: sql) }
         return last
+    }
+
+    /// The next result (nil at the end of a statement's results), waiting for the server
+    /// without blocking past a poll interval, and asking it to cancel once the task must stop.
+    private func nextResult(_ conn: OpaquePointer, sql: String, cancellable: Bool, cancelSent: inout Bool) throws(DatabaseError) -> OpaquePointer? {
+        while PQisBusy(conn) == 1 {
+            if cancellable && !cancelSent && StatementDeadline.shouldStop {
+                sendCancel(conn)
+                cancelSent = true
+            }
+            var descriptor = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, Self.pollMilliseconds) != 0, PQconsumeInput(conn) == 0 { throw connectionError(sql: sql) }
+        }
+        return PQgetResult(conn)
     }
 
     private func sendCancel(_ conn: OpaquePointer) {

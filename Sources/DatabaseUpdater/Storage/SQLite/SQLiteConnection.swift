@@ -13,6 +13,8 @@ public final class SQLiteConnection: PooledConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
     private let callbacks: CallbackState
+    /// A transaction was begun and its `BEGIN IMMEDIATE` waits for the first statement.
+    private var beginPending = false
 
     /// State the C callbacks read through their context pointer.
     private final class CallbackState {
@@ -79,6 +81,7 @@ public final class SQLiteConnection: PooledConnection {
     public func executeScript(_ sql: String) throws(DatabaseError) {
         let db = try open()
         try checkCancellation(cancellable: true, sql: sql)
+        try beginIfPending()
         var message: UnsafeMutablePointer<CChar>?
         callbacks.busySince = 0
         let rc = sqlite3_exec(db, sql, nil, nil, &message)
@@ -87,14 +90,36 @@ public final class SQLiteConnection: PooledConnection {
         if rc != SQLITE_OK { throw error(rc, sql: sql, message: text) }
     }
 
+    public func enqueue(_ sql: String, _ parameters: [DatabaseValue]) throws(DatabaseError) {
+        _ = try execute(sql, parameters, cancellable: true)
+    }
+
+    public func beginTransaction() throws(DatabaseError) {
+        _ = try open()
+        beginPending = true
+    }
+
+    public func endTransaction(commit: Bool) throws(DatabaseError) {
+        if beginPending {
+            beginPending = false  // no statement ran: there is nothing to end
+            return
+        }
+        _ = try execute(commit ? "COMMIT" : "ROLLBACK", [], cancellable: commit)
+    }
+
+    public func abandonTransaction() {
+        beginPending = false
+        if let handle, sqlite3_get_autocommit(handle) == 0 {
+            _ = try? execute("ROLLBACK", [], cancellable: false)
+        }
+    }
+
     // MARK: - PooledConnection
 
     public func isReusable() -> Bool {
         guard let handle else { return false }
-        if sqlite3_get_autocommit(handle) == 0 {
-            // Left inside a transaction (e.g. a failed ROLLBACK): try once more, else discard.
-            _ = try? execute("ROLLBACK", [], cancellable: false)
-        }
+        // Left inside a transaction (e.g. a failed ROLLBACK): try once more, else discard.
+        abandonTransaction()
         return sqlite3_get_autocommit(handle) != 0
     }
 
@@ -116,6 +141,13 @@ public final class SQLiteConnection: PooledConnection {
         if cancellable && StatementDeadline.shouldStop { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
     }
 
+    /// Sends the `BEGIN IMMEDIATE` of a transaction that has not run a statement yet.
+    private func beginIfPending() throws(DatabaseError) {
+        guard beginPending else { return }
+        beginPending = false
+        _ = try execute("BEGIN IMMEDIATE", [], cancellable: true)
+    }
+
     /// Prepares (or reuses), binds, steps to the end calling `row` for each result row, resets.
     private func run(
         _ sql: String, _ parameters: [DatabaseValue], cancellable: Bool,
@@ -123,6 +155,7 @@ public final class SQLiteConnection: PooledConnection {
     ) throws(DatabaseError) {
         let db = try open()
         try checkCancellation(cancellable: cancellable, sql: sql)
+        try beginIfPending()
         let statement = try prepare(sql, db: db)
         defer {
             sqlite3_reset(statement)
