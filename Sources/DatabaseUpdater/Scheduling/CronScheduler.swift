@@ -19,7 +19,20 @@ public actor CronScheduler {
         /// The earliest fire not yet handled.
         var nextFire: Date?
         var running = false
-        var key: String { "\(updater.name)|\(tenant.id)" }
+        let key: Key
+
+        /// Which updater for which tenant: compared by value, never through strings.
+        struct Key: Hashable {
+            let updater: String
+            let tenant: UUID
+        }
+
+        init(updater: any BaseUpdater, tenant: Tenant, schedule: CronSchedule) {
+            self.updater = updater
+            self.tenant = tenant
+            self.schedule = schedule
+            key = Key(updater: updater.name, tenant: tenant.id)
+        }
     }
 
     /// What `status` shows of one entry.
@@ -48,6 +61,8 @@ public actor CronScheduler {
     }
 
     private var entries: [Entry] = []
+    /// Where each entry is in ``entries``.
+    private var positions: [Entry.Key: Int] = [:]
     private var config: UpdaterConfig
     private let executor: Executor
     private let history: ExecutionHistory
@@ -86,11 +101,12 @@ public actor CronScheduler {
         self.config = config
         let now = clock.now()
         var rebuilt: [Entry] = []
+        let previous = Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         for tenant in config.tenants {
             for updater in registry.all where config.isEnabled(updater, tenant: tenant) {
                 let schedule = try CronSchedule(config.schedule(for: updater, tenant: tenant), timeZone: config.timeZone)
                 var entry = Entry(updater: updater, tenant: tenant, schedule: schedule)
-                if let old = entries.first(where: { $0.key == entry.key }) {
+                if let old = previous[entry.key] {
                     entry.running = old.running
                     entry.nextFire = old.schedule == schedule ? old.nextFire : schedule.next(after: now)
                 } else if let last = try await history.lastScheduledFire(updater: updater.name, tenant: tenant.id) {
@@ -102,6 +118,7 @@ public actor CronScheduler {
             }
         }
         entries = rebuilt
+        positions = Dictionary(rebuilt.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
         wake()
     }
 
@@ -163,7 +180,7 @@ public actor CronScheduler {
 
     /// Whether an execution of `updater` for `tenant` is running.
     func isRunning(updater: String, tenant: UUID) -> Bool {
-        entries.contains { $0.updater.name == updater && $0.tenant.id == tenant && $0.running }
+        positions[Entry.Key(updater: updater, tenant: tenant)].map { entries[$0].running } ?? false
     }
 
     private func sleep(until deadline: Date) async {
@@ -223,9 +240,9 @@ public actor CronScheduler {
         }
     }
 
-    private func finished(_ id: UUID, key: String) {
+    private func finished(_ id: UUID, key: Entry.Key) {
         executions[id] = nil
-        if let index = entries.firstIndex(where: { $0.key == key }) { entries[index].running = false }
+        if let index = positions[key] { entries[index].running = false }
     }
 
     private func request(_ entry: Entry, at fire: Date, trigger: ExecutionRecord.Trigger) -> Executor.Request {
