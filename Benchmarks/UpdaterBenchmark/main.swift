@@ -1,6 +1,6 @@
 // Throughput and lateness of the real execution path, for `make bench` (bench/run.py).
 //
-//   UpdaterBenchmark executions --database URL --count N --concurrency C
+//   UpdaterBenchmark executions --database URL --count N --concurrency C [--updater noop]
 //   UpdaterBenchmark generation --seconds S
 //   UpdaterBenchmark lateness --schedules N --seconds S
 //
@@ -100,16 +100,18 @@ final class Samples: Sendable {
 
 func executions() async throws {
     let count = Int(option("count", "20000"))!, concurrency = Int(option("concurrency", "1"))!
+    let updater = option("updater", "insert_only_tickets")
     let folder = temporaryFolder()
     var registry = UpdaterRegistry.builtIn
     try registry.register(InsertOnlyTicketsUpdater())
+    try registry.register(NoOpUpdater())
     let config = UpdaterConfig(database: option("database", "sqlite:\(folder.path)/target.sqlite"),
                                executionConfig: .init(maxConcurrentExecutions: concurrency),
                                dataDirectory: folder.appendingPathComponent("data").path, seed: 1)
     let manager = try await DatabaseUpdaterManager.open(configuration: config, registry: registry)
     let base = Date(timeIntervalSince1970: 1_800_000_000)
     for i in 0..<min(200, count) {  // warm-up: connections, prepared statements, caches
-        _ = try await manager.execute("insert_only_tickets", fireTime: base.addingTimeInterval(-Double(i + 1)))
+        _ = try await manager.execute(updater, fireTime: base.addingTimeInterval(-Double(i + 1)))
     }
     let next = SharedCount(), failures = SharedCount()
     let clock = ContinuousClock()
@@ -120,7 +122,7 @@ func executions() async throws {
                 while true {
                     let i = next.next()
                     guard i < count else { return }
-                    let record = try await manager.execute("insert_only_tickets", fireTime: base.addingTimeInterval(Double(i)))
+                    let record = try await manager.execute(updater, fireTime: base.addingTimeInterval(Double(i)))
                     if record.outcome != .succeeded { _ = failures.next() }
                 }
             }

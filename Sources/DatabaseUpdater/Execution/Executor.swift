@@ -180,8 +180,15 @@ public final class Executor: Sendable {
         // Queued; the history's own writer task (not this, possibly cancelled, one) writes it.
         history.record(record)
         metrics.report(record)
+        let level: Logger.Level = record.outcome == .succeeded || record.outcome == .skipped ? .info : .warning
+        executionLog.log(level: level, "execution", metadata: Self.logMetadata(record))
+        return record
+    }
+
+    /// What the execution log says of `record` (built only when the entry is logged).
+    private static func logMetadata(_ record: ExecutionRecord) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
-            "execution": "\(id.uuidString.lowercased())", "updater": "\(record.updater)",
+            "execution": "\(record.id.uuidString.lowercased())", "updater": "\(record.updater)",
             "tenant": "\(record.tenant.uuidString.lowercased())",
             "scheduledAt": "\(DatabaseValue.formatTimestamp(record.scheduledAt))", "outcome": "\(record.outcome.rawValue)",
             "trigger": "\(record.trigger.rawValue)", "rows": "\(record.totalRows)",
@@ -189,8 +196,7 @@ public final class Executor: Sendable {
         ]
         if record.dryRun { metadata["dryRun"] = "true" }
         if let error = record.error { metadata["error"] = "\(error)" }
-        executionLog.log(level: record.outcome == .succeeded || record.outcome == .skipped ? .info : .warning, "execution", metadata: metadata)
-        return record
+        return metadata
     }
 
     /// Whether `error` says a statement was interrupted or refused (cancellation or deadline).
