@@ -23,5 +23,34 @@ public enum TicketCounter {
     }
 
     /// The ticket number text for a sequence number: `ST-1000`.
-    public static func ticketNumber(_ sequence: Int64) -> String { "ST-\(sequence)" }
+    public static func ticketNumber(_ sequence: Int64) -> String { "\(prefix)\(sequence)" }
+
+    /// What precedes the number in a ticket number's text.
+    static let prefix = "ST-"
+
+    /// PostgreSQL only: one statement that takes the tenant's next number and inserts a row
+    /// with it, as `sequence_number` and, prefixed, as `ticket_number`. The counter row is then
+    /// locked from this statement to the commit, not across a round trip to the client.
+    ///
+    /// Parameters: `$1 … $n` are `columns` (the tenant is `$2`), then the three of
+    /// ``numberedInsertParameters(now:)``.
+    static func numberedInsert(into table: String, columns: [String]) -> String {
+        let n = columns.count
+        let placeholders = (1...n).map { "$\($0)" }.joined(separator: ", ")
+        return """
+            WITH allocated AS (
+                INSERT INTO ticket_counters (tenant_id, next_number, updated_at) VALUES ($2, $\(n + 2) + 1, $\(n + 1))
+                ON CONFLICT (tenant_id) DO UPDATE
+                    SET next_number = ticket_counters.next_number + 1, updated_at = excluded.updated_at
+                RETURNING next_number - 1 AS number)
+            INSERT INTO \(table) (\(columns.joined(separator: ", ")), sequence_number, ticket_number)
+            VALUES (\(placeholders), (SELECT number FROM allocated), $\(n + 3) || (SELECT number FROM allocated))
+            """
+    }
+
+    /// The parameters after the columns' for ``numberedInsert(into:columns:)``: the time for the
+    /// counter, ``Schema/firstTicketNumber`` and ``prefix``.
+    static func numberedInsertParameters(now: Date) -> [DatabaseValue] {
+        [.timestamp(now), .integer(Schema.firstTicketNumber), .text(prefix)]
+    }
 }

@@ -20,16 +20,14 @@ public struct ServiceTicketsUpdater: BaseUpdater {
         try applyRetention(&context)
     }
 
-    /// Generates one ticket and inserts it with the tenant's next number: the insert every run
-    /// makes, shared with the benchmarks' insert-only mode so they measure the real path.
+    /// Generates one ticket and inserts it with the tenant's next number (see
+    /// ``UpdaterContext/insertNumbered(into:id:_:)``): the insert every run makes, shared with the
+    /// benchmarks' insert-only mode so they measure the real path.
     public static func insertNewTicket(_ context: inout UpdaterContext) throws {
         let now = DatabaseValue.timestamp(context.fireTime)
         let ticket = TicketGenerator.make(&context.random)
-        let sequence = try context.nextTicketNumber()
-        try context.insert(into: "service_tickets", id: ticket.id, [
+        try context.insertNumbered(into: "service_tickets", id: ticket.id, [
             "customer_id": .text(context.tenant.customerId),
-            "ticket_number": .text(TicketCounter.ticketNumber(sequence)),
-            "sequence_number": .integer(sequence),
             "category": .text(ticket.category),
             "title": .text(ticket.title),
             "description": .text(ticket.description),

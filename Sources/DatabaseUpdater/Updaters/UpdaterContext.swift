@@ -55,22 +55,37 @@ public struct UpdaterContext {
 
     /// Inserts one row with primary key `id`; `tenant_id` is added for you.
     public mutating func insert(into table: String, id: UUID, _ columns: KeyValuePairs<String, DatabaseValue>) throws {
-        var names = ["id", "tenant_id"]
-        var values: [DatabaseValue] = [.uuid(id), .uuid(tenant.id)]
-        for (name, value) in columns {
-            names.append(name)
-            values.append(value)
-        }
-        let placeholders = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
+        let (names, values) = row(id, columns)
         // Queued: an insert of known values needs no answer, so on PostgreSQL it travels with the
         // next statement or the commit; a failure still fails (and rolls back) the execution.
-        try connection.enqueue("INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(placeholders))", values)
-        record(table, .insert, id)
-        if samples[table, default: []].count < Self.sampleLimit {
-            var sample: [String: String] = [:]
-            for (name, value) in zip(names, values) { sample[name] = value.stringValue ?? "NULL" }
-            samples[table, default: []].append(sample)
+        try connection.enqueue(Self.insertSQL(table, names), values)
+        recordInsert(table, id, names, values)
+    }
+
+    /// Inserts one row numbered with the tenant's next ticket number (see ``TicketCounter``):
+    /// `sequence_number` gets the number and `ticket_number` its text (`ST-1000`). On
+    /// PostgreSQL the insert takes the number itself, in one statement queued like
+    /// ``insert(into:id:_:)`` (a dry run waits for it, to show the number in its sample).
+    public mutating func insertNumbered(into table: String, id: UUID, _ columns: KeyValuePairs<String, DatabaseValue>) throws {
+        var (names, values) = row(id, columns)
+        switch connection.dialect {
+        case .sqlite:
+            let number = try TicketCounter.next(tenant: tenant.id, on: connection, now: fireTime)
+            names += ["sequence_number", "ticket_number"]
+            values += [.integer(number), .text(TicketCounter.ticketNumber(number))]
+            try connection.enqueue(Self.insertSQL(table, names), values)
+        case .postgres:
+            let sql = TicketCounter.numberedInsert(into: table, columns: names)
+            let parameters = values + TicketCounter.numberedInsertParameters(now: fireTime)
+            if dryRun {
+                let number = try connection.query(sql + " RETURNING sequence_number", parameters).first?["sequence_number"].intValue
+                names += ["sequence_number", "ticket_number"]
+                values += [number.map(DatabaseValue.integer) ?? .null, number.map { .text(TicketCounter.ticketNumber($0)) } ?? .null]
+            } else {
+                try connection.enqueue(sql, parameters)
+            }
         }
+        recordInsert(table, id, names, values)
     }
 
     /// Updates the row `id` of this tenant. Returns false (and records nothing) when no such row.
@@ -99,9 +114,29 @@ public struct UpdaterContext {
         return true
     }
 
-    /// Allocates the tenant's next ticket number in this transaction (see ``TicketCounter``).
-    public mutating func nextTicketNumber() throws -> Int64 {
-        try TicketCounter.next(tenant: tenant.id, on: connection, now: fireTime)
+    /// The id and tenant, then `columns`, as column names and values.
+    private func row(_ id: UUID, _ columns: KeyValuePairs<String, DatabaseValue>) -> (names: [String], values: [DatabaseValue]) {
+        var names = ["id", "tenant_id"]
+        var values: [DatabaseValue] = [.uuid(id), .uuid(tenant.id)]
+        for (name, value) in columns {
+            names.append(name)
+            values.append(value)
+        }
+        return (names, values)
+    }
+
+    private static func insertSQL(_ table: String, _ names: [String]) -> String {
+        "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\((1...names.count).map { "$\($0)" }.joined(separator: ", ")))"
+    }
+
+    /// Records an inserted row's change, and keeps it as a sample while the table has few.
+    private mutating func recordInsert(_ table: String, _ id: UUID, _ names: [String], _ values: [DatabaseValue]) {
+        record(table, .insert, id)
+        if samples[table, default: []].count < Self.sampleLimit {
+            var sample: [String: String] = [:]
+            for (name, value) in zip(names, values) { sample[name] = value.stringValue ?? "NULL" }
+            samples[table, default: []].append(sample)
+        }
     }
 
     private mutating func record(_ table: String, _ operation: RowChange.Operation, _ id: UUID) {

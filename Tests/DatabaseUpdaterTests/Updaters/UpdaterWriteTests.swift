@@ -40,6 +40,31 @@ struct UpdaterWriteTests {
         await fixture.close()
     }
 
+    /// The number is taken inside the insert on PostgreSQL and before it on SQLite; either way
+    /// concurrent executions get consecutive numbers, and a dry run shows the number it would
+    /// take and gives it back.
+    @Test(arguments: Engine.allCases)
+    func concurrentTicketInsertsStayGaplessAndDryRunsShowTheirNumber(engine: Engine) async throws {
+        let fixture = try await UpdaterFixture.make(engine, maxConcurrent: 4)
+        let dry = try await fixture.manager.execute("service_tickets", dryRun: true, fireTime: fireTimes(1)[0])
+        #expect(dry.outcome == .succeeded, "\(dry.error ?? "")")
+        #expect(dry.sample?["service_tickets"]?.first?["sequence_number"] == "1000")
+        #expect(dry.sample?["service_tickets"]?.first?["ticket_number"] == "ST-1000")
+        let times = fireTimes(24, every: 1)
+        let records = await withTaskGroup(of: ExecutionRecord?.self) { group in
+            for at in times { group.addTask { try? await fixture.manager.execute("service_tickets", fireTime: at) } }
+            return await group.reduce(into: [ExecutionRecord]()) { if let record = $1 { $0.append(record) } }
+        }
+        #expect(records.count == times.count)
+        #expect(records.allSatisfy { $0.outcome == .succeeded })
+        let inserted = records.map { inserts($0, "service_tickets") }.reduce(0, +)
+        let rows = try await fixture.query("SELECT sequence_number, ticket_number FROM service_tickets ORDER BY sequence_number")
+        #expect(rows.map { $0["sequence_number"].intValue } == (0..<inserted).map { 1000 + Int64($0) })
+        #expect(rows.allSatisfy { $0["ticket_number"].stringValue == "ST-\($0["sequence_number"].intValue ?? -1)" })
+        #expect(try await fixture.query("SELECT next_number FROM ticket_counters")[0]["next_number"].intValue == 1000 + Int64(inserted))
+        await fixture.close()
+    }
+
     @Test(arguments: Engine.allCases)
     func leadsAreInsertedOneAtATimeAndAdvance(engine: Engine) async throws {
         let fixture = try await UpdaterFixture.make(engine)
