@@ -86,25 +86,21 @@ def ours_sqlite(count, workdir):
     return ours_executions(f"sqlite:{workdir}/ours-{uuid.uuid4().hex[:6]}.sqlite", count, 1)
 
 
-SQLITE_SCHEMA = """PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-CREATE TABLE service_tickets (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, customer_id TEXT NOT NULL, ticket_number TEXT NOT NULL,
-  sequence_number INTEGER NOT NULL, category TEXT NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL, error_code TEXT,
-  equipment_model TEXT, serial_number TEXT, required_parts TEXT, priority TEXT NOT NULL, status TEXT NOT NULL, reported_by TEXT,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (tenant_id, ticket_number), UNIQUE (tenant_id, sequence_number));
-"""
-
-
 def peer_sqlite(count, workdir):
+    # The same table as ours (our migrations make it: same columns, indexes, foreign keys and
+    # checks), filled by the sqlite3 shell with our connection's pragmas, one transaction each.
     database = os.path.join(workdir, f"peer-{uuid.uuid4().hex[:6]}.sqlite")
-    subprocess.run(["sqlite3", database], input=SQLITE_SCHEMA, check=True, capture_output=True, text=True)
-    lines = ["PRAGMA synchronous = NORMAL;"]
+    ours_executions(f"sqlite:{database}", 10, 1)
+    lines = ["PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"]
     for i in range(count):
         lines.append(
-            "BEGIN; INSERT INTO service_tickets VALUES ("
-            f"'{uuid.uuid4()}', '{TENANT}', 'cust-1', 'ST-{1000 + i}', {1000 + i}, 'paper_jam', 'Repeated paper jams in tray 2', "
+            "BEGIN IMMEDIATE; INSERT INTO service_tickets (id, tenant_id, customer_id, ticket_number, sequence_number, category, "
+            "title, description, error_code, equipment_model, serial_number, required_parts, priority, status, reported_by, "
+            f"created_at, updated_at) VALUES ('{uuid.uuid4()}', '{TENANT}', 'cust-1', 'ST-{100000000 + i}', {100000000 + i}, "
+            "'paper_jam', 'Repeated paper jams in tray 2', "
             "'Paper jams in tray 2 several times a day; staff have been pulling torn sheets out of the feed area.', 'J-103', "
-            f"'Ricoh IM C4500', '3140R{9370000 + i}', '[\"pickup roller kit\",\"separation pad\"]', 'medium', 'open', 'Michelle Young', "
-            "strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now')); COMMIT;")
+            f"'Ricoh IM C4500', '3140R{9370000 + i}', '[\"pickup roller kit\",\"separation pad\"]', 'medium', 'open', "
+            "'Michelle Young', strftime('%Y-%m-%dT%H:%M:%fZ','now'), strftime('%Y-%m-%dT%H:%M:%fZ','now')); COMMIT;")
     sql = "\n".join(lines) + "\n"
     started = time.perf_counter()
     subprocess.run(["sqlite3", database], input=sql, check=True, capture_output=True, text=True)
