@@ -118,7 +118,8 @@ func executions() async throws {
     let started = clock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
         for _ in 0..<concurrency {
-            group.addTask {
+            // Like the scheduler's execution tasks: on the database threads, where executions run.
+            group.addTask(executorPreference: DatabaseExecutor.shared) {
                 while true {
                     let i = next.next()
                     guard i < count else { return }

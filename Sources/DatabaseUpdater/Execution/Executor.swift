@@ -88,7 +88,15 @@ public final class Executor: Sendable {
 
     /// Runs one execution and returns its record (already stored in the history). Never throws:
     /// every failure is an outcome.
+    ///
+    /// The whole execution runs on ``DatabaseExecutor``: its transaction, the actors it passes
+    /// through and its bookkeeping follow one another on one thread, without hand-offs. Callers
+    /// that start a task per execution give it that preference too (as ``CronScheduler`` does).
     public func execute(_ request: Request) async -> ExecutionRecord {
+        await withTaskExecutorPreference(DatabaseExecutor.shared) { await run(request) }
+    }
+
+    private func run(_ request: Request) async -> ExecutionRecord {
         let id = Identifiers.next()
         do {
             try await limiter.acquire()

@@ -232,11 +232,12 @@ public actor CronScheduler {
         let requests = runs.map { request(entry, at: $0.0, trigger: $0.1) }
         let id = Identifiers.next()
         let executor = executor, onRecord = onRecord
-        executions[id] = Task {
+        // Started on the database threads, where the execution runs anyway: no hop there and back.
+        executions[id] = Task(executorPreference: DatabaseExecutor.shared) {
             for request in requests {
                 await onRecord(await executor.execute(request))
             }
-            self.finished(id, key: entry.key)
+            await self.finished(id, key: entry.key)
         }
     }
 

@@ -1,89 +1,46 @@
-/// A small pool of connection workers: at most `capacity` connections, opened on demand,
+/// A connection lent by the pool to one holder at a time.
+///
+/// `@unchecked Sendable` because it crosses from the pool actor to the holder's task and back:
+/// safe, since the pool never touches a lent connection and a holder uses it only synchronously,
+/// inside one ``PooledDatabase/withConnection(_:)`` call, on its own task.
+final class Lease<Connection: PooledConnection>: @unchecked Sendable {
+    let connection: Connection
+    init(_ connection: Connection) { self.connection = connection }
+}
+
+/// A small pool of connections: at most `capacity` open, opened on demand by the caller,
 /// checked before reuse, discarded when broken; callers beyond capacity wait their turn.
+///
+/// The actor only keeps the books. Opening and closing connections (which block) happen in the
+/// caller, on ``DatabaseExecutor``.
 actor ConnectionPool<Connection: PooledConnection> {
-    typealias Worker = ConnectionWorker<Connection>
+    /// What ``acquire()`` grants: an idle connection, or a reserved slot to open one in.
+    enum Grant: Sendable {
+        case idle(Lease<Connection>)
+        case openSlot
+    }
 
     private let capacity: Int
-    private let label: String
-    private let factory: @Sendable () throws(DatabaseError) -> Connection
-    private var idle: [Worker] = []
+    private var idle: [Lease<Connection>] = []
     private var open = 0
     private var closed = false
-    /// Waiting callers; resumed with a worker, or with nil meaning "a slot is free, open one".
-    private var waiters: [(id: Int, continuation: CheckedContinuation<Worker?, any Error>)] = []
+    /// Waiting callers; resumed with a grant.
+    private var waiters: [(id: Int, continuation: CheckedContinuation<Grant, any Error>)] = []
     private var nextWaiterID = 0
 
-    init(capacity: Int, label: String, factory: @escaping @Sendable () throws(DatabaseError) -> Connection) {
+    init(capacity: Int) {
         self.capacity = max(1, capacity)
-        self.label = label
-        self.factory = factory
     }
 
-    /// A worker for exclusive use until ``release(_:discard:)``.
-    func acquire() async throws -> Worker {
-        while true {
-            if closed { throw DatabaseError(.closed, "the database is closed") }
-            try Task.checkCancellation()
-            if let worker = idle.popLast() { return worker }
-            if open < capacity {
-                return try await openWorker()
-            }
-            if let granted = try await waitForTurn() { return granted }
-            return try await openWorker(slotReserved: true)
+    /// An idle connection, or a slot to open one in (then ``opened(_:)`` or ``slotFreed()``).
+    func acquire() async throws -> Grant {
+        if closed { throw DatabaseError(.closed, "the database is closed") }
+        try Task.checkCancellation()
+        if let lease = idle.popLast() { return .idle(lease) }
+        if open < capacity {
+            open += 1
+            return .openSlot
         }
-    }
-
-    /// Gives a worker back; `discard` closes it (a broken connection) and frees its slot.
-    /// Workers are checked on their own queue when next used (see ``ConnectionWorker/run(_:)``).
-    func release(_ worker: Worker, discard shouldDiscard: Bool = false) async {
-        if shouldDiscard || closed {
-            await discard(worker)
-            return
-        }
-        if !waiters.isEmpty {
-            waiters.removeFirst().continuation.resume(returning: worker)
-        } else {
-            idle.append(worker)
-        }
-    }
-
-    /// Closes every idle connection and refuses new acquisitions; busy ones close on release.
-    func close() async {
-        closed = true
-        let workers = idle
-        idle = []
-        for worker in workers { await discard(worker) }
-        for waiter in waiters { waiter.continuation.resume(throwing: DatabaseError(.closed, "the database is closed")) }
-        waiters = []
-    }
-
-    private func openWorker(slotReserved: Bool = false) async throws -> Worker {
-        if !slotReserved { open += 1 }
-        let worker = Worker(label: "\(label).connection")
-        do {
-            try await worker.open(factory)
-            return worker
-        } catch {
-            open -= 1
-            grantFreeSlot()
-            throw error
-        }
-    }
-
-    private func discard(_ worker: Worker) async {
-        await worker.close()
-        open -= 1
-        grantFreeSlot()
-    }
-
-    /// A slot came free: the first waiter may open a connection in it.
-    private func grantFreeSlot() {
-        guard !waiters.isEmpty, open < capacity, !closed else { return }
-        open += 1
-        waiters.removeFirst().continuation.resume(returning: nil)
-    }
-
-    private func waitForTurn() async throws -> Worker? {
         let id = nextWaiterID
         nextWaiterID += 1
         return try await withTaskCancellationHandler {
@@ -93,6 +50,41 @@ actor ConnectionPool<Connection: PooledConnection> {
         } onCancel: {
             Task { await self.cancelWaiter(id) }
         }
+    }
+
+    /// Gives a connection back for reuse. Returns it when the pool is closed: the caller closes it.
+    func release(_ lease: Lease<Connection>) -> Lease<Connection>? {
+        if closed {
+            open -= 1
+            return lease
+        }
+        if !waiters.isEmpty {
+            waiters.removeFirst().continuation.resume(returning: .idle(lease))
+        } else {
+            idle.append(lease)
+        }
+        return nil
+    }
+
+    /// A granted slot is free again: its connection failed to open, or was discarded (closed
+    /// by the caller).
+    func slotFreed() {
+        open -= 1
+        guard !waiters.isEmpty, !closed else { return }
+        open += 1
+        waiters.removeFirst().continuation.resume(returning: .openSlot)
+    }
+
+    /// Refuses new acquisitions and returns the idle connections for the caller to close;
+    /// connections in use are returned to their holders by ``release(_:)``.
+    func close() -> [Lease<Connection>] {
+        closed = true
+        let leases = idle
+        idle = []
+        open -= leases.count
+        for waiter in waiters { waiter.continuation.resume(throwing: DatabaseError(.closed, "the database is closed")) }
+        waiters = []
+        return leases
     }
 
     private func cancelWaiter(_ id: Int) {

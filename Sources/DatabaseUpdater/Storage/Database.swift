@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A database the updaters write to: SQLite or PostgreSQL behind one interface.
 ///
 /// Work happens in closures that receive a connection; the connection never escapes them.
@@ -14,7 +16,7 @@ public protocol Database: Sendable {
     /// Where the database is, safe to print: any password is replaced by `***`.
     var redactedLocation: String { get }
 
-    /// Runs `body` with a pooled connection on that connection's own queue.
+    /// Runs `body` with a pooled connection, on ``DatabaseExecutor`` (threads that may block).
     ///
     /// Cancelling the calling task interrupts the statement in flight.
     func withConnection<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T
@@ -34,12 +36,16 @@ extension Database {
 }
 
 /// A ``Database`` made of a pool of engine connections; ``SQLiteDatabase`` and
-/// ``PostgresDatabase`` are this with their engine's connection.
+/// ``PostgresDatabase`` are this with their engine's connection. Bodies run on
+/// ``DatabaseExecutor``, never on Swift's cooperative pool.
 public final class PooledDatabase<Connection: PooledConnection>: Database {
     public let dialect: SQLDialect
     public let redactedLocation: String
     private let pool: ConnectionPool<Connection>
     private let poolSize: Int
+    private let factory: @Sendable () throws(DatabaseError) -> Connection
+    /// Whether this database still holds its threads on ``DatabaseExecutor``.
+    private let holdsThreads = Mutex(true)
 
     init(
         dialect: SQLDialect, redactedLocation: String, poolSize: Int,
@@ -48,29 +54,64 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
         self.dialect = dialect
         self.redactedLocation = redactedLocation
         self.poolSize = max(1, poolSize)
-        pool = ConnectionPool(capacity: poolSize, label: "updater.\(dialect.rawValue)", factory: factory)
+        self.factory = factory
+        pool = ConnectionPool(capacity: self.poolSize)
+        DatabaseExecutor.shared.reserve(self.poolSize)
     }
+
+    deinit { giveBackThreads() }
 
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        // A connection found broken before the body ran (dropped while idle) is replaced; every
-        // slot of the pool may be stale after a server restart, so try one more than its size.
-        for _ in 0...poolSize {
-            let worker = try await pool.acquire()
-            let outcome: (result: Result<T, any Error>, reusable: Bool)
-            do {
-                outcome = try await worker.run(body)
-            } catch is ConnectionWorker<Connection>.Stale {
-                await pool.release(worker, discard: true)
-                continue
-            } catch {
-                await pool.release(worker, discard: true)
-                throw error
+        try await withTaskExecutorPreference(DatabaseExecutor.shared) {
+            // A connection found broken before the body ran (dropped while idle) is replaced;
+            // every slot of the pool may be stale after a server restart, so try one more than
+            // its size.
+            let threads = DatabaseExecutor.shared
+            for _ in 0...poolSize {
+                let lease: Lease<Connection>
+                switch try await pool.acquire() {
+                case .idle(let idle):
+                    guard threads.blocking({ idle.connection.isReusable() }) else {
+                        threads.blocking { idle.connection.close() }
+                        await pool.slotFreed()
+                        continue
+                    }
+                    lease = idle
+                case .openSlot:
+                    do {
+                        lease = Lease(try threads.blocking { try factory() })
+                    } catch {
+                        await pool.slotFreed()
+                        throw error
+                    }
+                }
+                let (result, reusable) = threads.blocking {
+                    // Not reusable after a dropped connection, or when left inside a transaction.
+                    (Result { try body(lease.connection) }, lease.connection.isReusable())
+                }
+                if reusable {
+                    if let returned = await pool.release(lease) { threads.blocking { returned.connection.close() } }
+                } else {
+                    threads.blocking { lease.connection.close() }
+                    await pool.slotFreed()
+                }
+                return try result.get()
             }
-            await pool.release(worker, discard: !outcome.reusable)
-            return try outcome.result.get()
+            throw DatabaseError(.connection, "could not get a working connection to \(redactedLocation)")
         }
-        throw DatabaseError(.connection, "could not get a working connection to \(redactedLocation)")
     }
 
-    public func close() async { await pool.close() }
+    public func close() async {
+        await withTaskExecutorPreference(DatabaseExecutor.shared) {
+            let leases = await pool.close()
+            DatabaseExecutor.shared.blocking { for lease in leases { lease.connection.close() } }
+        }
+        giveBackThreads()
+    }
+
+    private func giveBackThreads() {
+        if holdsThreads.withLock({ holds in defer { holds = false }; return holds }) {
+            DatabaseExecutor.shared.unreserve(poolSize)
+        }
+    }
 }

@@ -9,10 +9,11 @@ public enum SQLDialect: String, Sendable {
 /// Statements use PostgreSQL-style numbered placeholders (`$1`, `$2`, …) on both engines, and
 /// values are always bound as typed parameters, never built into the SQL text.
 ///
-/// Deliberately not `Sendable`: a connection lives on its own serial queue and is reachable
-/// only inside the closures that run there. Statements observe the calling task's cancellation
-/// and its ``StatementDeadline``: a cancelled (or late) task's statement in flight is interrupted (`sqlite3_interrupt` semantics through a
-/// progress handler; `PQcancel` for PostgreSQL) and later statements are refused.
+/// Deliberately not `Sendable`: a connection is lent to one ``Database/withConnection(_:)``
+/// body at a time and is reachable only inside it. Statements observe the calling task's
+/// cancellation and its ``StatementDeadline``: a cancelled (or late) task's statement in flight
+/// is interrupted (`sqlite3_interrupt` semantics through a progress handler; `PQcancel` for
+/// PostgreSQL) and later statements are refused.
 public protocol SQLConnection: AnyObject {
     /// Which SQL dialect this connection speaks.
     var dialect: SQLDialect { get }
@@ -101,6 +102,6 @@ extension SQLConnection {
 public protocol PooledConnection: SQLConnection, SendableMetatype {
     /// Cheap check before reuse: still connected, not left inside a transaction.
     func isReusable() -> Bool
-    /// Releases the engine handle. Called once, on the connection's queue.
+    /// Releases the engine handle. Called once, by the connection's last holder.
     func close()
 }

@@ -1,7 +1,7 @@
 import CLibPQ
 import Foundation
 
-/// One libpq connection. Not thread-safe by design: it lives on one ``ConnectionWorker``.
+/// One libpq connection. Not thread-safe by design: the pool lends it to one holder at a time.
 ///
 /// Statements are sent asynchronously (`PQsendQueryPrepared`) and their results awaited by
 /// polling the socket, so a cancelled task (or one past its ``StatementDeadline``) sends

@@ -2,12 +2,12 @@ import CSQLite
 import Dispatch
 import Foundation
 
-/// One libsqlite3 connection. Not thread-safe by design: it lives on one ``ConnectionWorker``.
+/// One libsqlite3 connection. Not thread-safe by design: the pool lends it to one holder at a time.
 ///
 /// Cancellation: a progress handler interrupts a running statement once the calling task is
 /// cancelled or its ``StatementDeadline`` passes, and the busy handler stops waiting for a lock;
 /// both read the calling task's state, which works because statements run inside the calling
-/// task (see ``ConnectionWorker``).
+/// task (see ``PooledDatabase/withConnection(_:)``).
 public final class SQLiteConnection: PooledConnection {
     public let dialect = SQLDialect.sqlite
     private var handle: OpaquePointer?
