@@ -63,10 +63,15 @@ func cpuSeconds() -> Double {
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
+/// This process's own peak resident set (`VmHWM`). Not `getrusage`'s `ru_maxrss`: Linux keeps
+/// that across `exec`, so it reports the parent's size at `fork` when that was larger (the
+/// benchmark driver holding its SQL scripts made this read 73 MB).
 func peakRSSMegabytes() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024  // KiB on Linux
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+    else { return .nan }
+    return kib / 1024
 }
 
 /// `--name value` pairs after the mode.
