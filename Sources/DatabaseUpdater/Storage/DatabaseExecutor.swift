@@ -75,7 +75,9 @@ public final class DatabaseExecutor: TaskExecutor {
         condition.unlock()
     }
 
-    /// Gives back what ``reserve(_:)`` took; surplus threads end once idle.
+    /// Gives back what ``reserve(_:)`` took; surplus threads end once idle. A database gives
+    /// its share back at `close()`, even while a body of its own still runs; that body keeps
+    /// its thread until it ends, so the margin of one free thread is briefly thinner then.
     func unreserve(_ connections: Int) {
         condition.lock()
         wanted = max(1, wanted - connections)
