@@ -40,4 +40,12 @@ struct SeededRandomTests {
         #expect(id == b.uuid())
         #expect(id.uuidString.lowercased().dropFirst(14).first == "4")
     }
+
+    @Test func lowercaseTextMatchesFoundationsFormLowercased() {
+        var rng = SeededRandom(seed: 11)
+        let ids = (0..<500).map { _ in rng.uuid() } + [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                                                         UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255))]
+        for id in ids { #expect(id.lowercaseString == id.uuidString.lowercased()) }
+        #expect(ids[500].lowercaseString == "00000000-0000-0000-0000-000000000000")
+    }
 }
