@@ -55,7 +55,7 @@ extension Updater {
             print("misfire policy: \(config.misfirePolicy.rawValue) (limit \(config.misfireLimit))")
             for item in items {
                 let last = item.lastFire.map { ISO8601.format($0, in: config.timeZone) } ?? "never ran (nothing to catch up)"
-                var line = "\(String(item.tenant.uuidString.lowercased().prefix(8)))  \(item.updater.padding(toLength: 27, withPad: " ", startingAt: 0)) "
+                var line = "\(String(item.tenant.lowercaseString.prefix(8)))  \(item.updater.padding(toLength: 27, withPad: " ", startingAt: 0)) "
                     + "last fire \(last); missed \(item.missed)"
                 if let first = item.firstMissed, let lastMissed = item.lastMissed {
                     line += " (\(ISO8601.format(first, in: config.timeZone)) … \(ISO8601.format(lastMissed, in: config.timeZone)))"

@@ -70,7 +70,7 @@ extension Updater.ConfigCommand {
             lines.append("  token: \(tokenOrigin)")
             lines.append("tenants:\(source("tenants"))")
             for tenant in config.tenants {
-                lines.append("  - id: \(tenant.id.uuidString.lowercased())")
+                lines.append("  - id: \(tenant.id.lowercaseString)")
                 lines.append("    customerId: \(tenant.customerId)")
                 for (key, expression) in (tenant.scheduleConfig ?? [:]).sorted(by: { $0.key < $1.key }) {
                     lines.append("    scheduleConfig.\(key): \"\(expression)\"   # \((try? CronExpression(expression).explain()) ?? "invalid")")

@@ -45,7 +45,7 @@ extension Updater {
             if fireTime == nil, let client = ServiceClient(dataDirectory: config.dataDirectory) {
                 // A service runs: let it execute, so its live state, metrics and cap apply.
                 var body: [String: Any] = [:]
-                if let tenantID { body["tenant"] = tenantID.uuidString.lowercased() }
+                if let tenantID { body["tenant"] = tenantID.lowercaseString }
                 if let seed { body["seed"] = seed }
                 let path = "\(APIPaths.base)/\(dryRun ? "dry-run" : "execute")/\(name)"
                 record = try await client.send("POST", path, body: body, as: ExecutionRecord.self)

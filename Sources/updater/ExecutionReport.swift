@@ -5,7 +5,7 @@ import Foundation
 enum ExecutionReport {
     /// A headline and one line per table and operation; for dry runs, a sample of the rows.
     static func text(_ record: ExecutionRecord) -> String {
-        var lines = ["\(record.updater) for tenant \(record.tenant.uuidString.lowercased()) at "
+        var lines = ["\(record.updater) for tenant \(record.tenant.lowercaseString) at "
             + "\(DatabaseValue.formatTimestamp(record.scheduledAt)): \(record.outcome.rawValue) in \(milliseconds(record.durationSeconds))"
             + (record.dryRun ? " (dry run: rolled back, nothing written)" : "")]
         if let error = record.error { lines.append("  error: \(error)") }
@@ -21,7 +21,7 @@ enum ExecutionReport {
                 }
             }
         }
-        lines.append("  execution \(record.id.uuidString.lowercased()), seed \(record.seed)")
+        lines.append("  execution \(record.id.lowercaseString), seed \(record.seed)")
         return lines.joined(separator: "\n")
     }
 
@@ -31,7 +31,7 @@ enum ExecutionReport {
         for record in records {
             let result = record.outcome == .succeeded ? "pass" : "FAIL"
             lines.append("\(record.updater.padding(toLength: 28, withPad: " ", startingAt: 0)) "
-                + "\(String(record.tenant.uuidString.lowercased().prefix(8)))  \(result.padding(toLength: 9, withPad: " ", startingAt: 0))  "
+                + "\(String(record.tenant.lowercaseString.prefix(8)))  \(result.padding(toLength: 9, withPad: " ", startingAt: 0))  "
                 + "\(String(record.totalRows).padding(toLength: 4, withPad: " ", startingAt: 0))  \(milliseconds(record.durationSeconds))")
             if let error = record.error { lines.append("    \(error)") }
         }
@@ -41,7 +41,7 @@ enum ExecutionReport {
     /// One line per execution for the service's console:
     /// `2026-11-24T12:00:00Z  550e8400  service_tickets             succeeded  3 rows  12 ms`.
     static func line(_ record: ExecutionRecord) -> String {
-        var text = "\(ISO8601.format(record.scheduledAt, in: TimeZone(identifier: "UTC")!))  \(String(record.tenant.uuidString.lowercased().prefix(8)))  "
+        var text = "\(ISO8601.format(record.scheduledAt, in: TimeZone(identifier: "UTC")!))  \(String(record.tenant.lowercaseString.prefix(8)))  "
             + "\(record.updater.padding(toLength: 27, withPad: " ", startingAt: 0)) \(record.outcome.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  "
             + "\(record.totalRows) row\(record.totalRows == 1 ? "" : "s")  \(milliseconds(record.durationSeconds))"
         if record.trigger == .catchUp { text += "  (catch-up)" }

@@ -111,7 +111,7 @@ extension Updater {
             if !config.enableScheduling { lines.append("  scheduling is disabled (enableScheduling: false)") }
             for entry in schedules {
                 let next = entry.nextFire.map { ISO8601.format($0, in: config.timeZone) } ?? "never"
-                lines.append("  \(String(entry.tenant.uuidString.lowercased().prefix(8)))  \(entry.updater.padding(toLength: 27, withPad: " ", startingAt: 0)) "
+                lines.append("  \(String(entry.tenant.lowercaseString.prefix(8)))  \(entry.updater.padding(toLength: 27, withPad: " ", startingAt: 0)) "
                     + "\(entry.schedule.padding(toLength: 20, withPad: " ", startingAt: 0)) next \(next)  (\(entry.scheduleDescription))")
             }
             if let configFile, configFile != ConfigLoader.defaultFile {

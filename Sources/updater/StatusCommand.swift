@@ -40,7 +40,7 @@ extension Updater {
             ]
             let zone = TimeZone(identifier: status.timezone) ?? TimeZone(identifier: "UTC")!
             for entry in status.schedules {
-                lines.append("\(String(entry.tenant.uuidString.lowercased().prefix(8)))  \(pad(entry.updater, 27)) \(pad(entry.schedule, 20)) "
+                lines.append("\(String(entry.tenant.lowercaseString.prefix(8)))  \(pad(entry.updater, 27)) \(pad(entry.schedule, 20)) "
                     + "\(pad(entry.nextFire.map { ISO8601.format($0, in: zone) } ?? "-", 26)) "
                     + "\(pad(entry.lastRun.map { ISO8601.format($0, in: zone) } ?? "never", 26)) \(entry.lastOutcome?.rawValue ?? "-")")
             }

@@ -103,7 +103,7 @@ public enum ConfigLoader {
         var seen = Set<UUID>()
         for (index, tenant) in config.tenants.enumerated() {
             if !seen.insert(tenant.id).inserted {
-                problems.append("tenants[\(index)].id: duplicate tenant \(tenant.id.uuidString.lowercased())")
+                problems.append("tenants[\(index)].id: duplicate tenant \(tenant.id.lowercaseString)")
             }
             if tenant.customerId.trimmingCharacters(in: .whitespaces).isEmpty {
                 problems.append("tenants[\(index)].customerId: must not be empty")

@@ -22,5 +22,5 @@ public struct Tenant: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The default tenant `550e8400-e29b-41d4-a716-446655440000` with customer `cust-1`.
     public static let `default` = Tenant(id: UUID(uuidString: Schema.defaultTenantID)!, customerId: Schema.defaultCustomerID)
 
-    public var description: String { id.uuidString.lowercased() }
+    public var description: String { id.lowercaseString }
 }

@@ -25,9 +25,9 @@ public struct ChangeEvent: Codable, Sendable, Equatable {
         operation = change.operation
         table = change.table
         key = change.key
-        self.tenant = tenant.uuidString.lowercased()
+        self.tenant = tenant.lowercaseString
         self.updater = updater
-        self.execution = execution.uuidString.lowercased()
+        self.execution = execution.lowercaseString
         timestamp = (committedAt.timeIntervalSince1970 * 1000).rounded() / 1000
     }
 

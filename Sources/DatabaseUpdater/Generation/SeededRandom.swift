@@ -27,7 +27,7 @@ public struct SeededRandom: Sendable {
     /// the fire time (whole seconds), hashed with FNV-1a. The same four inputs always give the
     /// same rows, whatever else runs.
     public init(runSeed: UInt64, tenant: UUID, updater: String, fireTime: Date) {
-        let key = "\(runSeed)|\(tenant.uuidString.lowercased())|\(updater)|\(Int64(fireTime.timeIntervalSince1970.rounded(.down)))"
+        let key = "\(runSeed)|\(tenant.lowercaseString)|\(updater)|\(Int64(fireTime.timeIntervalSince1970.rounded(.down)))"
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in key.utf8 {
             hash ^= UInt64(byte)
@@ -94,13 +94,17 @@ public struct SeededRandom: Sendable {
     /// A random (version 4) UUID drawn from this generator, so row ids are reproducible too.
     public mutating func uuid() -> UUID {
         let a = next(), b = next()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: a >> (8 * UInt64(i))) }
-        for i in 0..<8 { bytes[8 + i] = UInt8(truncatingIfNeeded: b >> (8 * UInt64(i))) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return Self.uuid(a, b)
+    }
+
+    /// The version 4 UUID made of 128 random bits: `a`'s bytes (least significant first), then
+    /// `b`'s, with the version and variant bits set.
+    static func uuid(_ a: UInt64, _ b: UInt64) -> UUID {
+        func byte(_ word: UInt64, _ index: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: word >> (8 * index)) }
+        return UUID(uuid: (byte(a, 0), byte(a, 1), byte(a, 2), byte(a, 3), byte(a, 4), byte(a, 5),
+                           (byte(a, 6) & 0x0F) | 0x40, byte(a, 7),
+                           (byte(b, 0) & 0x3F) | 0x80, byte(b, 1), byte(b, 2), byte(b, 3), byte(b, 4), byte(b, 5),
+                           byte(b, 6), byte(b, 7)))
     }
 
     /// `count` random decimal digits.

@@ -23,7 +23,7 @@ public enum DatabaseValue: Sendable, Hashable, CustomStringConvertible {
         case .double(let d): "\(d)"
         case .bool(let b): b ? "true" : "false"
         case .timestamp(let d): Self.formatTimestamp(d)
-        case .uuid(let u): u.uuidString.lowercased()
+        case .uuid(let u): u.lowercaseString
         }
     }
 
@@ -34,7 +34,7 @@ public enum DatabaseValue: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .null: nil
         case .text(let s): s
-        case .uuid(let u): u.uuidString.lowercased()
+        case .uuid(let u): u.lowercaseString
         case .timestamp(let d): Self.formatTimestamp(d)
         default: description
         }

@@ -8,7 +8,7 @@ enum TenantStore {
             for tenant in tenants {
                 try conn.execute(
                     "INSERT INTO tenants (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (id) DO NOTHING",
-                    .uuid(tenant.id), .text("Tenant \(tenant.id.uuidString.lowercased().prefix(8))"), .timestamp(now))
+                    .uuid(tenant.id), .text("Tenant \(tenant.id.lowercaseString.prefix(8))"), .timestamp(now))
                 try conn.execute(
                     "INSERT INTO customers (tenant_id, id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (tenant_id, id) DO NOTHING",
                     .uuid(tenant.id), .text(tenant.customerId), .text("Customer \(tenant.customerId)"), .timestamp(now))

@@ -140,6 +140,6 @@ public struct UpdaterContext {
     }
 
     private mutating func record(_ table: String, _ operation: RowChange.Operation, _ id: UUID) {
-        changes.append(RowChange(table: table, operation: operation, key: id.uuidString.lowercased()))
+        changes.append(RowChange(table: table, operation: operation, key: id.lowercaseString))
     }
 }

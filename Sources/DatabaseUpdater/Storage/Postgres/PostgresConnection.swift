@@ -340,7 +340,7 @@ public final class PostgresConnection: PooledConnection {
         case .double(let d): d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"))
         case .bool(let b): b ? "t" : "f"
         case .timestamp(let date): DatabaseValue.formatTimestamp(date)
-        case .uuid(let uuid): uuid.uuidString.lowercased()
+        case .uuid(let uuid): uuid.lowercaseString
         }
     }
 

@@ -209,7 +209,7 @@ public final class SQLiteConnection: PooledConnection {
             case .double(let double): rc = sqlite3_bind_double(statement, index, double)
             case .bool(let bool): rc = sqlite3_bind_int64(statement, index, bool ? 1 : 0)
             case .timestamp(let date): rc = sqlite3_bind_text(statement, index, DatabaseValue.formatTimestamp(date), -1, Self.transient)
-            case .uuid(let uuid): rc = sqlite3_bind_text(statement, index, uuid.uuidString.lowercased(), -1, Self.transient)
+            case .uuid(let uuid): rc = sqlite3_bind_text(statement, index, uuid.lowercaseString, -1, Self.transient)
             }
             if rc != SQLITE_OK { throw error(rc, sql: sql) }
         }
