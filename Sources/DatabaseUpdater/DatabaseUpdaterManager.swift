@@ -133,7 +133,7 @@ public actor DatabaseUpdaterManager {
     private func prepareDatabase() async throws {
         try await Migrator.migrate(database, now: clock.now())
         try await TenantStore.ensure(configuration.tenants, in: database, now: clock.now())
-        await health.markReachable(at: clock.now())
+        health.markReachable(at: clock.now())
     }
 
     private func launch(sources: [String: ConfigSource]) async {
@@ -142,7 +142,7 @@ public actor DatabaseUpdaterManager {
         if configuration.enableScheduling {
             let records = records
             let scheduler = CronScheduler(config: configuration, executor: executor, history: history, health: health, clock: clock,
-                                          logger: logger, metricsFactory: metricsFactory, onRecord: { await records.publish([$0]) })
+                                          logger: logger, metricsFactory: metricsFactory, onRecord: { records.publish([$0]) })
             self.scheduler = scheduler
             do {
                 try await scheduler.configure(configuration, registry: registry)
@@ -160,7 +160,7 @@ public actor DatabaseUpdaterManager {
         var backoff = 1.0
         var lastLogged: Date?
         while !Task.isCancelled {
-            if await health.state.reachable {
+            if health.state.reachable {
                 await health.waitUntilUnreachable()
                 continue
             }
@@ -172,7 +172,7 @@ public actor DatabaseUpdaterManager {
                 await scheduler?.wake()
             } catch {
                 let message = (error as? DatabaseError)?.message ?? DatabaseError.oneLine("\(error)")
-                await health.markUnreachable(message, at: clock.now())
+                health.markUnreachable(message, at: clock.now())
                 let now = clock.now()
                 if lastLogged.map({ now.timeIntervalSince($0) >= 30 }) ?? true {
                     logger.error("database unreachable; retrying", metadata: [
@@ -216,7 +216,7 @@ public actor DatabaseUpdaterManager {
         let record = await executor.execute(.init(
             updater: updater, tenant: tenant, scheduledAt: fireTime ?? clock.now(),
             dryRun: dryRun ?? configuration.dryRun, seed: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64.max)))
-        await records.publish([record])
+        records.publish([record])
         return record
     }
 
@@ -269,7 +269,7 @@ public actor DatabaseUpdaterManager {
         configuration = new
         configurationSources = merged.sources
         executor.update(timeout: new.executionConfig.timeout, retentionDays: new.executionConfig.retentionDays)
-        if new.tenants != old.tenants, await health.state.reachable {
+        if new.tenants != old.tenants, health.state.reachable {
             try? await TenantStore.ensure(new.tenants, in: database, now: clock.now())
         }
         try? await scheduler?.configure(new, registry: registry)
@@ -284,7 +284,7 @@ public actor DatabaseUpdaterManager {
     /// executions failed; else `healthy`. Each non-healthy status says why.
     public func health() async -> HealthReport {
         let now = clock.now()
-        let database = await health.state
+        let database = health.state
         var unhealthy: [String] = [], degraded: [String] = []
         if !database.reachable {
             let down = now.timeIntervalSince(database.since)
@@ -333,7 +333,7 @@ public actor DatabaseUpdaterManager {
             running: startedAt != nil, pid: Int(ProcessInfo.processInfo.processIdentifier), startedAt: startedAt,
             uptimeSeconds: startedAt.map { now.timeIntervalSince($0) }, schedulingEnabled: configuration.enableScheduling,
             schedulingPaused: await !isScheduling() && configuration.enableScheduling,
-            dryRun: configuration.dryRun, database: database.redactedLocation, databaseHealth: await health.state,
+            dryRun: configuration.dryRun, database: database.redactedLocation, databaseHealth: health.state,
             timezone: configuration.timezone, schedules: schedules, metrics: (try? await metrics()) ?? [])
     }
 
@@ -351,20 +351,20 @@ public actor DatabaseUpdaterManager {
     /// Closes the database, the history and the ledger without waiting for anything.
     public func close() async {
         background.forEach { $0.cancel() }
-        await health.releaseWaiters()
+        health.releaseWaiters()
         for task in background { await task.value }
         background = []
-        await records.finish()
-        await events.finish()
+        records.finish()
+        events.finish()
         await database.close()
         await history.close()
-        try? await ledger.close()
+        try? ledger.close()
     }
 
     private func resolveTenant(_ id: UUID?) throws(UpdaterError) -> Tenant {
         guard let id else { return configuration.tenants.first ?? .default }
         if let tenant = configuration.tenants.first(where: { $0.id == id }) { return tenant }
         let known = configuration.tenants.map(\.description).joined(separator: ", ")
-        throw UpdaterError(.unknownTenant, "unknown tenant \(id.uuidString.lowercased()) (configured: \(known))")
+        throw UpdaterError(.unknownTenant, "unknown tenant \(id.lowercaseString) (configured: \(known))")
     }
 }

@@ -1,14 +1,32 @@
 import Foundation
+import Synchronization
 
 /// Delivers values to in-process subscribers as they are published.
 ///
 /// Each subscriber gets its own stream; a slow subscriber loses its oldest values past
-/// ``bufferLimit`` rather than holding up the publisher.
-public actor Broadcaster<Element: Sendable> {
+/// ``bufferLimit`` rather than holding up the publisher. Values of one ``publish(_:)`` arrive
+/// in order; publishers running at the same time may interleave.
+///
+/// Behind a lock rather than an actor, since every execution publishes through here. The lock
+/// is held only to read or change the subscriber list, never across a yield: a yield can wake
+/// the subscriber's task (a system call), and with 1,000 executions a second publishing from
+/// two threads, yielding under the lock made the other threads spin on it.
+public final class Broadcaster<Element: Sendable>: Sendable {
     /// Values buffered per subscriber before the oldest are dropped.
     public static var bufferLimit: Int { 10_000 }
 
-    private var subscribers: [UUID: AsyncStream<Element>.Continuation] = [:]
+    private struct Subscribers {
+        var byID: [UUID: AsyncStream<Element>.Continuation] = [:]
+        /// `byID`'s values, kept ready so a publisher copies one array reference under the lock.
+        var all: [AsyncStream<Element>.Continuation] = []
+
+        mutating func set(_ id: UUID, _ continuation: AsyncStream<Element>.Continuation?) {
+            byID[id] = continuation
+            all = Array(byID.values)
+        }
+    }
+
+    private let subscribers = Mutex(Subscribers())
 
     public init() {}
 
@@ -17,26 +35,33 @@ public actor Broadcaster<Element: Sendable> {
         let id = Identifiers.next()
         let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(Self.bufferLimit))
         continuation.onTermination = { [weak self] _ in
-            Task { await self?.remove(id) }
+            self?.remove(id)
         }
-        subscribers[id] = continuation
+        subscribers.withLock { $0.set(id, continuation) }
         return stream
     }
 
     /// Sends `values` to every subscriber, in order.
     public func publish(_ values: [Element]) {
-        for continuation in subscribers.values {
+        for continuation in subscribers.withLock({ $0.all }) {
             for value in values { continuation.yield(value) }
         }
     }
 
     /// Ends every subscriber's stream.
     public func finish() {
-        for continuation in subscribers.values { continuation.finish() }
-        subscribers = [:]
+        // Finished outside the lock: finishing runs each stream's termination handler, which
+        // takes the lock to remove its subscriber.
+        let ended = subscribers.withLock { subscribers in
+            defer { subscribers = Subscribers() }
+            return subscribers.all
+        }
+        for continuation in ended { continuation.finish() }
     }
 
-    private func remove(_ id: UUID) { subscribers[id] = nil }
+    private func remove(_ id: UUID) {
+        subscribers.withLock { $0.set(id, nil) }
+    }
 }
 
 /// Change events as they are committed.

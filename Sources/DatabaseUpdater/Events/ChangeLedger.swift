@@ -1,11 +1,16 @@
 import Foundation
+import Synchronization
 
 /// An append-only JSON-lines file of every committed change event (`data/changes.jsonl`):
 /// the durable ground truth, one event per line.
-public actor ChangeLedger {
+///
+/// Appends take a lock around one `write(2)` rather than going through an actor: callers run
+/// on ``DatabaseExecutor``'s threads, which may block, and every committed execution appends,
+/// so a hop onto an actor and back would be two task switches per execution.
+public final class ChangeLedger: Sendable {
     /// Where the ledger is.
-    public nonisolated let url: URL
-    private var handle: FileHandle?
+    public let url: URL
+    private let handle: Mutex<FileHandle?>
 
     /// Opens (creating if needed) the ledger at `url`.
     public init(url: URL) throws {
@@ -16,18 +21,18 @@ public actor ChangeLedger {
         guard descriptor >= 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)])
         }
-        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        handle = Mutex(FileHandle(fileDescriptor: descriptor, closeOnDealloc: true))
     }
 
     /// Appends `events`, one JSON object per line, in one write.
     public func append(_ events: [ChangeEvent]) throws {
-        guard !events.isEmpty, let handle else { return }
+        guard !events.isEmpty else { return }
         var data = Data()
         for event in events {
             data.append(contentsOf: event.jsonLine.utf8)
             data.append(0x0A)
         }
-        try handle.write(contentsOf: data)
+        try handle.withLock { handle in try handle?.write(contentsOf: data) }
     }
 
     /// Reads every event in the ledger (for tests and tools; the file may be large).
@@ -40,7 +45,9 @@ public actor ChangeLedger {
 
     /// Closes the file.
     public func close() throws {
-        try handle?.close()
-        handle = nil
+        try handle.withLock { handle in
+            defer { handle = nil }
+            try handle?.close()
+        }
     }
 }

@@ -93,7 +93,7 @@ public final class Executor: Sendable {
     /// through and its bookkeeping follow one another on one thread, without hand-offs. Callers
     /// that start a task per execution give it that preference too (as ``CronScheduler`` does).
     public func execute(_ request: Request) async -> ExecutionRecord {
-        await withTaskExecutorPreference(DatabaseExecutor.shared) { await run(request) }
+        await DatabaseExecutor.shared.preferred { await run(request) }
     }
 
     private func run(_ request: Request) async -> ExecutionRecord {
@@ -125,12 +125,12 @@ public final class Executor: Sendable {
         } catch {
             result = .failure(error)
         }
-        await limiter.release()
+        limiter.release()
         switch result {
         case .success:
-            await health?.markReachable(at: clock.now())
+            health?.markReachable(at: clock.now())
         case .failure(let error as DatabaseError) where error.kind == .connection:
-            if await health?.markUnreachable(error.message, at: clock.now()) == true {
+            if health?.markUnreachable(error.message, at: clock.now()) == true {
                 logger.error("database unreachable", metadata: ["error": "\(error.message)"])
             }
         case .failure:
@@ -179,11 +179,11 @@ public final class Executor: Sendable {
                 ChangeEvent(change: $0, tenant: request.tenant.id, updater: request.updater.name, execution: id, committedAt: finished)
             }
             do {
-                try await ledger.append(events)
+                try ledger.append(events)
             } catch {
-                logger.error("could not append to the change ledger", metadata: ["error": "\(error)", "execution": "\(id.uuidString.lowercased())"])
+                logger.error("could not append to the change ledger", metadata: ["error": "\(error)", "execution": "\(id.lowercaseString)"])
             }
-            await self.events.publish(events)
+            self.events.publish(events)
         }
         // Queued; the history's own writer task (not this, possibly cancelled, one) writes it.
         history.record(record)
@@ -196,8 +196,8 @@ public final class Executor: Sendable {
     /// What the execution log says of `record` (built only when the entry is logged).
     private static func logMetadata(_ record: ExecutionRecord) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
-            "execution": "\(record.id.uuidString.lowercased())", "updater": "\(record.updater)",
-            "tenant": "\(record.tenant.uuidString.lowercased())",
+            "execution": "\(record.id.lowercaseString)", "updater": "\(record.updater)",
+            "tenant": "\(record.tenant.lowercaseString)",
             "scheduledAt": "\(DatabaseValue.formatTimestamp(record.scheduledAt))", "outcome": "\(record.outcome.rawValue)",
             "trigger": "\(record.trigger.rawValue)", "rows": "\(record.totalRows)",
             "durationMs": "\(Int((record.durationSeconds * 1000).rounded()))",

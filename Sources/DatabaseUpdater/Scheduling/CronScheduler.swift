@@ -157,7 +157,7 @@ public actor CronScheduler {
     func run() async {
         while !stopping && !Task.isCancelled {
             let now = clock.now()
-            let ready = await health.state.reachable
+            let ready = health.state.reachable
             if !paused && ready {
                 for index in entries.indices {
                     if let next = entries[index].nextFire, next <= now { await dispatch(index, now: now) }

@@ -41,7 +41,7 @@ extension Database {
 public final class PooledDatabase<Connection: PooledConnection>: Database {
     public let dialect: SQLDialect
     public let redactedLocation: String
-    private let pool: ConnectionPool<Connection>
+    private let pool: ConnectionPool
     private let poolSize: Int
     private let factory: @Sendable () throws(DatabaseError) -> Connection
     /// Whether this database still holds its threads on ``DatabaseExecutor``.
@@ -62,18 +62,18 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
     deinit { giveBackThreads() }
 
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(DatabaseExecutor.shared) {
+        try await DatabaseExecutor.shared.preferred {
             // A connection found broken before the body ran (dropped while idle) is replaced;
             // every slot of the pool may be stale after a server restart, so try one more than
             // its size.
             let threads = DatabaseExecutor.shared
             for _ in 0...poolSize {
-                let lease: Lease<Connection>
+                let lease: Lease
                 switch try await pool.acquire() {
                 case .idle(let idle):
                     guard threads.blocking({ idle.connection.isReusable() }) else {
                         threads.blocking { idle.connection.close() }
-                        await pool.slotFreed()
+                        pool.slotFreed()
                         continue
                     }
                     lease = idle
@@ -81,7 +81,7 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
                     do {
                         lease = Lease(try threads.blocking { try factory() })
                     } catch {
-                        await pool.slotFreed()
+                        pool.slotFreed()
                         throw error
                     }
                 }
@@ -90,10 +90,10 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
                     (Result { try body(lease.connection) }, lease.connection.isReusable())
                 }
                 if reusable {
-                    if let returned = await pool.release(lease) { threads.blocking { returned.connection.close() } }
+                    if let returned = pool.release(lease) { threads.blocking { returned.connection.close() } }
                 } else {
                     threads.blocking { lease.connection.close() }
-                    await pool.slotFreed()
+                    pool.slotFreed()
                 }
                 return try result.get()
             }
@@ -102,8 +102,8 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
     }
 
     public func close() async {
-        await withTaskExecutorPreference(DatabaseExecutor.shared) {
-            let leases = await pool.close()
+        await DatabaseExecutor.shared.preferred {
+            let leases = pool.close()
             DatabaseExecutor.shared.blocking { for lease in leases { lease.connection.close() } }
         }
         giveBackThreads()

@@ -10,7 +10,10 @@ import Foundation
 /// bookkeeping all run on one thread, one after another, with no hand-off between threads.
 ///
 /// It keeps one thread more than the connections of every open database together: only a
-/// body holding a connection blocks, so a thread is always free for the rest.
+/// body holding a connection blocks, so a thread is always free for the rest. But at most one
+/// thread per core runs jobs outside ``blocking(_:)`` at a time: when 1,000 executions fall due
+/// at once, more runnable threads than cores only preempt each other while holding the
+/// limiter's and the pool's locks, which stretched such bursts threefold.
 public final class DatabaseExecutor: TaskExecutor {
     /// The process's database threads.
     public static let shared = DatabaseExecutor()
@@ -20,6 +23,10 @@ public final class DatabaseExecutor: TaskExecutor {
     private nonisolated(unsafe) var head = 0
     private nonisolated(unsafe) var threads = 0
     private nonisolated(unsafe) var wanted = 1
+    /// Threads running a job outside ``blocking(_:)``; new jobs start only while this is below
+    /// `cores`.
+    private nonisolated(unsafe) var active = 0
+    private let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// The executor's own threads, and those of them inside ``blocking(_:)``.
     private nonisolated(unsafe) var own: [pthread_t] = []
     private nonisolated(unsafe) var blocked: [pthread_t] = []
@@ -38,8 +45,23 @@ public final class DatabaseExecutor: TaskExecutor {
         // executor): that thread takes it as soon as its job ends, so waking another would only
         // make it find nothing. Before blocking, a thread wakes a helper for what is queued
         // (``blocking(_:)``), and a thread that takes a job and leaves others queued does too.
-        if !Self.contains(own, pthread_self()) || Self.contains(blocked, pthread_self()) { condition.signal() }
+        if active < cores && (!Self.contains(own, pthread_self()) || Self.contains(blocked, pthread_self())) {
+            condition.signal()
+        }
         condition.unlock()
+    }
+
+    /// Runs `operation` with a preference for these threads, like `withTaskExecutorPreference`,
+    /// but adds no second preference when the task already has this one (an execution's task
+    /// does, and then calls ``PooledDatabase/withConnection(_:)``, which asks again): each
+    /// preference is a record the runtime adds and removes under the task's lock, and reads on
+    /// every task switch.
+    func preferred<T: Sendable>(
+        isolation: isolated (any Actor)? = #isolation, _ operation: () async throws -> T
+    ) async rethrows -> T {
+        let already = withUnsafeCurrentTask { $0?.unownedTaskExecutor == asUnownedTaskExecutor() }
+        if already { return try await operation() }
+        return try await withTaskExecutorPreference(self, isolation: isolation, operation: operation)
     }
 
     /// Runs `work`, which may block (a statement, a connect), after making sure that whatever
@@ -50,6 +72,7 @@ public final class DatabaseExecutor: TaskExecutor {
         let isOwn = Self.contains(own, me)
         if isOwn {
             blocked.append(me)
+            active -= 1
             if head < jobs.count { condition.signal() }
         }
         condition.unlock()
@@ -57,6 +80,9 @@ public final class DatabaseExecutor: TaskExecutor {
             if isOwn {
                 condition.lock()
                 blocked.removeAll { pthread_equal($0, me) != 0 }
+                // Back to running its job, even if that briefly makes more active threads than
+                // cores: the job must finish on this thread.
+                active += 1
                 condition.unlock()
             }
         }
@@ -98,10 +124,11 @@ public final class DatabaseExecutor: TaskExecutor {
         condition.lock()
         own.append(pthread_self())
         while true {
-            if head < jobs.count {
+            if head < jobs.count && active < cores {
                 let job = jobs[head]
                 head += 1
-                if head < jobs.count { condition.signal() }
+                active += 1
+                if head < jobs.count && active < cores { condition.signal() }
                 if head == jobs.count {
                     jobs.removeAll(keepingCapacity: true)
                     head = 0
@@ -112,6 +139,7 @@ public final class DatabaseExecutor: TaskExecutor {
                 condition.unlock()
                 job.runSynchronously(on: executor)
                 condition.lock()
+                active -= 1
             } else if threads > wanted {
                 threads -= 1
                 own.removeAll { pthread_equal($0, pthread_self()) != 0 }

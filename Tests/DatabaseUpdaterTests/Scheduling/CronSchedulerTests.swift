@@ -78,7 +78,7 @@ struct CronSchedulerTests {
     }
 
     private func waitUntilScheduled(_ manager: DatabaseUpdaterManager) async throws {
-        for _ in 0..<500 where await !(manager.health.state.reachable) { try await Task.sleep(for: .milliseconds(10)) }
+        for _ in 0..<500 where await !manager.health.state.reachable { try await Task.sleep(for: .milliseconds(10)) }
         try await Task.sleep(for: .milliseconds(50))  // the loop reaches its sleep
     }
 
