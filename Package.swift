@@ -80,7 +80,10 @@ let package = Package(
         .testTarget(name: "CronTests", dependencies: ["Cron"]),
         // Fresh real databases for tests: a new SQLite file, or a new database in the test cluster.
         .target(name: "UpdaterTestSupport", dependencies: ["DatabaseUpdater"], path: "Tests/UpdaterTestSupport"),
-        .testTarget(name: "DatabaseUpdaterTests", dependencies: ["DatabaseUpdater", "UpdaterTestSupport"]),
+        .testTarget(
+            name: "DatabaseUpdaterTests",
+            dependencies: ["DatabaseUpdater", "UpdaterTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics")]
+        ),
         .testTarget(
             name: "DatabaseUpdaterHTTPTests",
             dependencies: ["DatabaseUpdaterHTTP", "DatabaseUpdater", "UpdaterTestSupport", .product(name: "Yams", package: "Yams")]

@@ -101,6 +101,7 @@ final class Samples: Sendable {
     private let values = Mutex<[Double]>([])
     func append(_ value: Double) { values.withLock { $0.append(value) } }
     var all: [Double] { values.withLock { $0 } }
+    func removeAll() { values.withLock { $0.removeAll() } }
 }
 
 func executions() async throws {
@@ -160,18 +161,25 @@ func generation() {
     emit(["mode": mode, "ours": Double(produced) / elapsed, "unit": "rows/s", "checksum": checksum])
 }
 
-/// Keeps the scheduler's own dispatch-lateness samples; every other metric goes nowhere.
-struct DispatchLatenessCapture: MetricsFactory {
+/// Keeps the lateness metrics' samples — the scheduler's dispatch and the executions' start —
+/// and sends every other metric nowhere. Start lateness comes from the metric rather than from
+/// subscribing to the live records: a subscriber's task is woken for every record, which would
+/// cost the very burst being measured.
+struct LatenessCapture: MetricsFactory {
     final class Handler: RecorderHandler, Sendable {
         let samples: Samples
         init(_ samples: Samples) { self.samples = samples }
         func record(_ value: Int64) { samples.append(Double(value)) }
         func record(_ value: Double) { samples.append(value) }
     }
-    let samples: Samples
+    let dispatch = Samples(), start = Samples()
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler { NOOPMetricsHandler.instance }
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        label == "updater_scheduler_lateness_seconds" ? Handler(samples) : NOOPMetricsHandler.instance
+        switch label {
+        case "updater_scheduler_lateness_seconds": Handler(dispatch)
+        case "updater_execution_start_lateness_seconds": Handler(start)
+        default: NOOPMetricsHandler.instance
+        }
     }
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler { NOOPMetricsHandler.instance }
     func destroyCounter(_ handler: any CounterHandler) {}
@@ -192,30 +200,23 @@ func lateness() async throws {
         executionConfig: .init(enabledUpdaters: ["businessActivities": false, "serviceTickets": false, "newLeads": false],
                                maxConcurrentExecutions: Int(option("concurrency", "2"))!),
         tenants: tenants, misfirePolicy: .skip, dataDirectory: folder.appendingPathComponent("data").path, seed: 1)
-    let dispatch = Samples()
-    let manager = try await DatabaseUpdaterManager.start(configuration: config, registry: registry,
-                                                         metricsFactory: DispatchLatenessCapture(samples: dispatch))
-    let stream = await manager.records.subscribe()
-    let warmUp = Date().addingTimeInterval(2)
-    let end = warmUp.addingTimeInterval(duration)
-    let latencies = Samples()
-    let collector = Task {
-        for await record in stream where record.scheduledAt >= warmUp && record.scheduledAt < end && record.outcome != .skipped {
-            latencies.append(record.startedAt.timeIntervalSince(record.scheduledAt))
-        }
-    }
-    try await Task.sleep(for: .seconds(2))
+    let capture = LatenessCapture()
+    let manager = try await DatabaseUpdaterManager.start(configuration: config, registry: registry, metricsFactory: capture)
+    // Warm-up (connections, caches, thread start-up), then exactly `duration` seconds' bursts:
+    // the window opens and closes half-way between two fires, never inside a burst.
+    let now = Date().timeIntervalSince1970
+    try await Task.sleep(for: .milliseconds(Int64((now.rounded(.down) + 2.5 - now) * 1000)))
+    capture.start.removeAll()
+    capture.dispatch.removeAll()
     let cpuStart = cpuSeconds(), wallStart = ContinuousClock.now
-    try await Task.sleep(for: .milliseconds(Int64(duration * 1000)))
+    try await Task.sleep(for: .milliseconds(Int64(duration.rounded() * 1000)))
     let cpu = (cpuSeconds() - cpuStart) / seconds(ContinuousClock.now - wallStart)
-    try await Task.sleep(for: .seconds(2))  // let the last second's executions finish
+    let starts = capture.start.all, dispatches = capture.dispatch.all
     try await manager.stop()
-    collector.cancel()
     func percentile(_ values: [Double], _ p: Double) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
     }
-    let starts = latencies.all, dispatches = dispatch.all
     try? FileManager.default.removeItem(at: folder)
     emit(["mode": mode, "schedules": schedules, "executions": starts.count,
           "p50_ms": percentile(starts, 0.50) * 1000, "p99_ms": percentile(starts, 0.99) * 1000,

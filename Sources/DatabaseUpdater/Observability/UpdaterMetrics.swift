@@ -25,13 +25,19 @@ struct ExecutionMetricsReporter: Sendable {
 
     func report(_ record: ExecutionRecord) {
         guard !record.dryRun else { return }
-        let tenant = record.tenant.uuidString.lowercased()
+        let tenant = record.tenant.lowercaseString
         Counter(label: "updater_executions_total",
                 dimensions: [("updater", record.updater), ("tenant", tenant), ("outcome", record.outcome.rawValue)],
                 factory: factory).increment()
         guard record.outcome != .skipped else { return }
         Timer(label: "updater_execution_duration_seconds", dimensions: [("updater", record.updater)], factory: factory)
             .recordNanoseconds(Int64(record.durationSeconds * 1e9))
+        if record.trigger == .scheduled {
+            // From the fire time to the start inside a concurrency slot: the scheduler's dispatch
+            // plus the wait for a slot. Catch-up runs are late by design and not counted.
+            Recorder(label: "updater_execution_start_lateness_seconds", dimensions: [("updater", record.updater)], factory: factory)
+                .record(record.startedAt.timeIntervalSince(record.scheduledAt))
+        }
         for count in record.rows where record.outcome == .succeeded {
             Counter(label: "updater_rows_written_total",
                     dimensions: [("table", count.table), ("operation", count.operation.rawValue)], factory: factory)
