@@ -71,7 +71,8 @@ public actor DatabaseUpdaterManager {
         configuration: UpdaterConfig, registry: UpdaterRegistry = .builtIn, clock: any UpdaterClock = SystemClock(),
         metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
-        let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory, logger: logger)
+        let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory,
+                                         records: Broadcaster(), logger: logger)
         do {
             try await manager.prepareDatabase()
         } catch {
@@ -87,20 +88,24 @@ public actor DatabaseUpdaterManager {
     /// - Parameters:
     ///   - sources: where each configured value came from (from ``ConfigLoader``), kept for live updates.
     ///   - metricsFactory: where execution metrics go (the HTTP API passes its Prometheus registry's).
+    ///   - records: becomes ``records``. Scheduling (and catching up on missed fires) starts before
+    ///     this returns, so a caller that must see every record subscribes to one first and
+    ///     passes it here.
     /// - Throws: ``ConfigurationError`` for an invalid configuration; an unusable data folder.
     public static func start(
         configuration: UpdaterConfig, sources: [String: ConfigSource] = [:], registry: UpdaterRegistry = .builtIn,
         clock: any UpdaterClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
-        logger: Logger = Logger(label: "updater")
+        records: Broadcaster<ExecutionRecord> = Broadcaster(), logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
-        let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory, logger: logger)
+        let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory,
+                                         records: records, logger: logger)
         await manager.launch(sources: sources)
         return manager
     }
 
     private static func assemble(
         _ configuration: UpdaterConfig, registry: UpdaterRegistry, clock: any UpdaterClock, metricsFactory: any MetricsFactory,
-        logger: Logger
+        records: Broadcaster<ExecutionRecord>, logger: Logger
     ) async throws -> DatabaseUpdaterManager {
         let problems = ConfigLoader.validate(configuration, registry: registry)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
@@ -125,7 +130,7 @@ public actor DatabaseUpdaterManager {
                             retentionDays: configuration.executionConfig.retentionDays),
             health: health, metricsFactory: metricsFactory, logger: logger)
         return DatabaseUpdaterManager(configuration: configuration, registry: registry, database: database, history: history,
-                                      events: events, records: Broadcaster(), ledger: ledger, health: health, executor: executor,
+                                      events: events, records: records, ledger: ledger, health: health, executor: executor,
                                       clock: clock, metricsFactory: metricsFactory, logger: logger)
     }
 

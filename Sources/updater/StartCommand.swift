@@ -53,8 +53,12 @@ extension Updater {
                 throw CommandFailure.exit(held.description, status: CommandFailure.failed)
             }
             let registry = PrometheusCollectorRegistry()
+            // Subscribed before scheduling starts, so the first executions (catch-ups) print too.
+            let broadcaster = Broadcaster<ExecutionRecord>()
+            let records = broadcaster.subscribe()
             let manager = try await DatabaseUpdaterManager.start(
-                configuration: config, sources: loaded.sources, metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
+                configuration: config, sources: loaded.sources, metricsFactory: PrometheusMetricsFactory(registry: registry),
+                records: broadcaster, logger: logger)
             var apiLine = "  api        off (--no-api)"
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if config.api.enabled {
@@ -77,7 +81,6 @@ extension Updater {
                 Console.line(banner)
                 logger.info("service started", metadata: ["database": "\(database)", "pid": "\(getpid())"])
             }), at: 0)
-            let records = await manager.records.subscribe()
             let printer = Task {
                 for await record in records { Console.line(ExecutionReport.line(record)) }
             }
