@@ -53,6 +53,23 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
     /// Total rows across tables and operations.
     public var totalRows: Int { rows.reduce(0) { $0 + $1.count } }
 
+    /// `rows` as the history stores them: the JSON ``JSONCoding/encoder(pretty:)`` writes
+    /// (sorted keys), written directly, since the history encodes one per execution and a
+    /// `JSONEncoder` run costs more than the rest of the record.
+    static func rowsJSON(_ rows: [RowCount]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, row) in rows.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: "{\"count\":\(row.count),\"operation\":".utf8)
+            JSONCoding.appendQuoted(row.operation.rawValue, to: &bytes)
+            bytes.append(contentsOf: ",\"table\":".utf8)
+            JSONCoding.appendQuoted(row.table, to: &bytes)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Counts `changes` per table and operation, in first-seen order.
     static func rowCounts(_ changes: [RowChange]) -> [RowCount] {
         var counts: [RowCount] = []
@@ -72,21 +89,31 @@ public enum JSONCoding {
     /// `text` as a JSON string literal, quotes included, escaped per RFC 8259. For the few
     /// places that write JSON by hand (ledger lines with a fixed key order, generated parts lists).
     public static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count + 2)
+        appendQuoted(text, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `text` as a JSON string literal to UTF-8 `bytes`: byte by byte, since only
+    /// ASCII bytes are ever escaped (every byte of a multi-byte character is 0x80 or above).
+    public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case ..<0x20:
+                let hex: StaticString = "0123456789abcdef"
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                          hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0x0f)]])
+            default: bytes.append(byte)
             }
         }
-        return out + "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// An encoder with the tool's date format; `pretty` for people.

@@ -111,7 +111,7 @@ public final class ExecutionHistory: Sendable {
     private func write(_ batch: [ExecutionRecord]) async throws {
         let encoder = JSONCoding.encoder()
         let rows = try batch.map { record -> [DatabaseValue] in
-            let counts = String(decoding: try encoder.encode(record.rows), as: UTF8.self)
+            let counts = ExecutionRecord.rowsJSON(record.rows)
             let sample = try record.sample.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
             return [.uuid(record.id), .text(record.updater), .uuid(record.tenant), .timestamp(record.scheduledAt),
                     .timestamp(record.startedAt), .timestamp(record.finishedAt), .double(record.durationSeconds),

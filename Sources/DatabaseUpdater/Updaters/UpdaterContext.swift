@@ -31,7 +31,9 @@ public struct UpdaterContext {
     public let retentionDays: Int?
     /// Rows written so far, in order.
     public private(set) var changes: [RowChange] = []
-    /// Up to ``sampleLimit`` inserted rows per table, as column → text, for dry-run reports.
+    /// In a dry run, up to ``sampleLimit`` inserted rows per table, as column → text, for its
+    /// report (real runs do not keep them: nothing reads them, and building them cost a few
+    /// percent of an execution).
     public private(set) var samples: [String: [[String: String]]] = [:]
 
     /// Rows kept per table in ``samples``.
@@ -132,7 +134,7 @@ public struct UpdaterContext {
     /// Records an inserted row's change, and keeps it as a sample while the table has few.
     private mutating func recordInsert(_ table: String, _ id: UUID, _ names: [String], _ values: [DatabaseValue]) {
         record(table, .insert, id)
-        if samples[table, default: []].count < Self.sampleLimit {
+        if dryRun, samples[table, default: []].count < Self.sampleLimit {
             var sample: [String: String] = [:]
             for (name, value) in zip(names, values) { sample[name] = value.stringValue ?? "NULL" }
             samples[table, default: []].append(sample)
