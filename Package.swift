@@ -19,7 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
-        // System-library shims. Only Sources/DatabaseUpdater/Storage imports them.
+        // System-library shims. Only Sources/DatabaseUpdater/Storage imports the database ones;
+        // CMalloc (glibc's mallopt) only Service/MemoryTuning.swift.
         .systemLibrary(
             name: "CLibPQ",
             pkgConfig: "libpq",
@@ -30,13 +31,14 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         // Six-field cron: parsing, evaluation in a time zone, description. Foundation only.
         .target(name: "Cron"),
         // The library: configuration, scheduling, updaters, generation, storage, events, observability.
         .target(
             name: "DatabaseUpdater",
             dependencies: [
-                "Cron", "CLibPQ", "CSQLite",
+                "Cron", "CLibPQ", "CSQLite", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -16,6 +16,8 @@ import Synchronization
 
 // Logging is not what is measured: one line per execution would dominate the numbers.
 LoggingSystem.bootstrap { _ in SwiftLogNoOpLogHandler() }
+// As the updater executable does at startup.
+MemoryTuning.apply()
 
 /// One new service ticket per execution, through the same insert the service_tickets updater makes.
 struct InsertOnlyTicketsUpdater: BaseUpdater {
@@ -130,7 +132,7 @@ func executions() async throws {
                     let i = next.next()
                     guard i < count else { return }
                     let record = try await manager.execute(updater, fireTime: base.addingTimeInterval(Double(i)))
-                    if record.outcome != .succeeded { _ = failures.next() }
+                    if record.outcome != .succeeded, failures.next() == 0 { FileHandle.standardError.write(Data("first failure: \(record.error ?? "?")\n".utf8)) }
                 }
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DatabaseUpdater
 import Logging
 
 @main
@@ -10,9 +11,10 @@ struct Updater: AsyncParsableCommand {
         subcommands: [Start.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self, Migrate.self, CronCommand.self]
     )
 
-    /// Parses, sets up logging, runs. One-off commands print their own results, so the library's
+    /// Tunes the allocator, parses, sets up logging, runs. One-off commands print their own results, so the library's
     /// log shows on stderr only from warnings up; `start` sets up its own files and console.
     static func main() async {
+        MemoryTuning.apply()
         do {
             var command = try parseAsRoot()
             if !(command is Start) {
