@@ -127,6 +127,19 @@ public final class PostgresConnection: PooledConnection {
             beginQueued = false
             return
         }
+        if beginQueued && commit {
+            // The server has seen nothing of this transaction yet. Its statements go in one
+            // pipeline ended by one Sync, which PostgreSQL runs as one implicit transaction:
+            // committed at the Sync, or rolled back whole at the first error. BEGIN and COMMIT
+            // would only be two more statements for the server to run (the usual execution is
+            // then exactly one statement, as pgbench sends).
+            let conn = try open()
+            let batch = Array(queued.dropFirst())
+            queued = []
+            beginQueued = false
+            PQclear(try send(conn, batch, cancellable: true))
+            return
+        }
         _ = try execute(commit ? "COMMIT" : "ROLLBACK", [], cancellable: commit)
     }
 
