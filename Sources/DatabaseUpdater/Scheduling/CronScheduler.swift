@@ -70,7 +70,8 @@ public actor CronScheduler {
     private let clock: any UpdaterClock
     private let logger: Logger
     private let onRecord: @Sendable (ExecutionRecord) async -> Void
-    private let metricsFactory: any MetricsFactory
+    /// `updater_scheduler_lateness_seconds`: fire time to dispatch.
+    private let dispatchLateness: Recorder
     private var paused = false
     private var stopping = false
     private var sleeper: Task<Void, any Error>?
@@ -82,7 +83,7 @@ public actor CronScheduler {
 
     init(config: UpdaterConfig, executor: Executor, history: ExecutionHistory, health: DatabaseHealth, clock: any UpdaterClock,
          logger: Logger, metricsFactory: any MetricsFactory, onRecord: @escaping @Sendable (ExecutionRecord) async -> Void) {
-        self.metricsFactory = metricsFactory
+        dispatchLateness = Recorder(label: "updater_scheduler_lateness_seconds", factory: metricsFactory)
         self.config = config
         self.executor = executor
         self.history = history
@@ -197,39 +198,50 @@ public actor CronScheduler {
     }
 
     private func dispatch(_ index: Int, now: Date) async {
-        let entry = entries[index]
-        guard let first = entry.nextFire else { return }
-        let (fires, passedOver) = MisfirePlanner.dueFires(of: entry.schedule, after: first.addingTimeInterval(-1), now: now,
-                                                          limit: config.misfireLimit)
-        entries[index].nextFire = entry.schedule.next(after: now)
-        let plan = MisfirePlanner.plan(due: fires, now: now, policy: config.misfirePolicy, limit: config.misfireLimit,
+        guard let first = entries[index].nextFire else { return }
+        let plan: MisfirePlanner.Plan
+        let following = entries[index].schedule.next(after: first)
+        if following.map({ $0 > now }) ?? true, now.timeIntervalSince(first) <= MisfirePlanner.onTimeTolerance {
+            // The usual case, without the planner's arrays: this one fire is due, and on time.
+            entries[index].nextFire = following
+            plan = MisfirePlanner.Plan(onTime: first, catchUp: [], missed: [], unrecorded: 0)
+        } else {
+            let (fires, passedOver) = MisfirePlanner.dueFires(of: entries[index].schedule, after: first.addingTimeInterval(-1),
+                                                              now: now, limit: config.misfireLimit)
+            entries[index].nextFire = entries[index].schedule.next(after: now)
+            plan = MisfirePlanner.plan(due: fires, now: now, policy: config.misfirePolicy, limit: config.misfireLimit,
                                        totalMissedBefore: passedOver)
+        }
         if let onTime = plan.onTime {
             // The moment this entry is handed on, not the loop's wake-up: with many entries due
             // at once, later ones are dispatched later.
-            Recorder(label: "updater_scheduler_lateness_seconds", factory: metricsFactory).record(clock.now().timeIntervalSince(onTime))
+            dispatchLateness.record(clock.now().timeIntervalSince(onTime))
         }
+        let updater = entries[index].updater, tenant = entries[index].tenant, key = entries[index].key
         for missed in plan.missed {
             let reason = "missed fire: the scheduler could not run it on time (misfire policy \(config.misfirePolicy.rawValue))"
-            await onRecord(await executor.recordSkipped(request(entry, at: missed, trigger: .scheduled), reason: reason))
+            await onRecord(await executor.recordSkipped(request(updater, tenant, at: missed, trigger: .scheduled), reason: reason))
         }
         if plan.unrecorded > 0 {
             logger.warning("missed fires not recorded individually", metadata: [
-                "updater": "\(entry.updater.name)", "tenant": "\(entry.tenant)", "count": "\(plan.unrecorded)",
+                "updater": "\(updater.name)", "tenant": "\(tenant)", "count": "\(plan.unrecorded)",
             ])
         }
         var runs = plan.catchUp.map { ($0, ExecutionRecord.Trigger.catchUp) }
         if let onTime = plan.onTime { runs.append((onTime, .scheduled)) }
         guard !runs.isEmpty else { return }
-        if entry.running {
+        // Looked up again: recording missed fires above suspended this actor, and a new
+        // configuration may have removed or moved the entry meanwhile.
+        guard let position = positions[key] else { return }
+        guard !entries[position].running else {
             for (fire, trigger) in runs {
-                let reason = "skipped: the previous execution of \(entry.updater.name) for this tenant was still running"
-                await onRecord(await executor.recordSkipped(request(entry, at: fire, trigger: trigger), reason: reason))
+                let reason = "skipped: the previous execution of \(updater.name) for this tenant was still running"
+                await onRecord(await executor.recordSkipped(request(updater, tenant, at: fire, trigger: trigger), reason: reason))
             }
             return
         }
-        entries[index].running = true
-        let requests = runs.map { request(entry, at: $0.0, trigger: $0.1) }
+        entries[position].running = true
+        let requests = runs.map { request(updater, tenant, at: $0.0, trigger: $0.1) }
         let id = Identifiers.next()
         let executor = executor, onRecord = onRecord
         // Started on the database threads, where the execution runs anyway: no hop there and back.
@@ -237,7 +249,7 @@ public actor CronScheduler {
             for request in requests {
                 await onRecord(await executor.execute(request))
             }
-            await self.finished(id, key: entry.key)
+            await self.finished(id, key: key)
         }
     }
 
@@ -246,8 +258,8 @@ public actor CronScheduler {
         if let index = positions[key] { entries[index].running = false }
     }
 
-    private func request(_ entry: Entry, at fire: Date, trigger: ExecutionRecord.Trigger) -> Executor.Request {
-        Executor.Request(updater: entry.updater, tenant: entry.tenant, scheduledAt: fire, dryRun: config.dryRun,
+    private func request(_ updater: any BaseUpdater, _ tenant: Tenant, at fire: Date, trigger: ExecutionRecord.Trigger) -> Executor.Request {
+        Executor.Request(updater: updater, tenant: tenant, scheduledAt: fire, dryRun: config.dryRun,
                          seed: config.seed ?? UInt64.random(in: 0...UInt64.max), trigger: trigger)
     }
 
