@@ -89,9 +89,10 @@ public final class Executor: Sendable {
     /// Runs one execution and returns its record (already stored in the history). Never throws:
     /// every failure is an outcome.
     ///
-    /// The whole execution runs on ``DatabaseExecutor``: its transaction, the actors it passes
-    /// through and its bookkeeping follow one another on one thread, without hand-offs. Callers
-    /// that start a task per execution give it that preference too (as ``CronScheduler`` does).
+    /// The whole execution runs on ``DatabaseExecutor``: its transaction, the limiter and pool it
+    /// passes through and its bookkeeping follow one another on one thread, without hand-offs.
+    /// Callers that start tasks for executions give them that preference too (as
+    /// ``CronScheduler``'s runners do).
     public func execute(_ request: Request) async -> ExecutionRecord {
         await DatabaseExecutor.shared.preferred { await run(request) }
     }

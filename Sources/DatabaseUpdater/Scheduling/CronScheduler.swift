@@ -18,7 +18,6 @@ public actor CronScheduler {
         let schedule: CronSchedule
         /// The earliest fire not yet handled.
         var nextFire: Date?
-        var running = false
         let key: Key
 
         /// Which updater for which tenant: compared by value, never through strings.
@@ -76,7 +75,10 @@ public actor CronScheduler {
     private var stopping = false
     private var sleeper: Task<Void, any Error>?
     private var wakePending = false
-    private var executions: [UUID: Task<Void, Never>] = [:]
+    /// Dispatched runs not yet finished, and which entries have one.
+    private let runs: RunQueue
+    /// The tasks draining ``runs``.
+    private var runners: [UUID: Task<Void, Never>] = [:]
     /// The latest instant the loop should have woken by; later than that (plus slack), it is
     /// stalled. Nil while it is not sleeping on a deadline.
     private var expectedWake: Date?
@@ -84,6 +86,7 @@ public actor CronScheduler {
     init(config: UpdaterConfig, executor: Executor, history: ExecutionHistory, health: DatabaseHealth, clock: any UpdaterClock,
          logger: Logger, metricsFactory: any MetricsFactory, onRecord: @escaping @Sendable (ExecutionRecord) async -> Void) {
         dispatchLateness = Recorder(label: "updater_scheduler_lateness_seconds", factory: metricsFactory)
+        runs = RunQueue(runnerLimit: executor.settings.maxConcurrentExecutions)
         self.config = config
         self.executor = executor
         self.history = history
@@ -108,7 +111,6 @@ public actor CronScheduler {
                 let schedule = try CronSchedule(config.schedule(for: updater, tenant: tenant), timeZone: config.timeZone)
                 var entry = Entry(updater: updater, tenant: tenant, schedule: schedule)
                 if let old = previous[entry.key] {
-                    entry.running = old.running
                     entry.nextFire = old.schedule == schedule ? old.nextFire : schedule.next(after: now)
                 } else if let last = try await history.lastScheduledFire(updater: updater.name, tenant: tenant.id) {
                     entry.nextFire = schedule.next(after: last)
@@ -148,7 +150,7 @@ public actor CronScheduler {
         entries.map {
             EntryStatus(updater: $0.updater.name, tenant: $0.tenant.id, schedule: $0.schedule.expression.source,
                         scheduleDescription: $0.schedule.expression.explain(), nextFire: paused ? nil : $0.nextFire,
-                        running: $0.running)
+                        running: runs.isInFlight($0.key))
         }
     }
 
@@ -181,7 +183,7 @@ public actor CronScheduler {
 
     /// Whether an execution of `updater` for `tenant` is running.
     func isRunning(updater: String, tenant: UUID) -> Bool {
-        positions[Entry.Key(updater: updater, tenant: tenant)].map { entries[$0].running } ?? false
+        runs.isInFlight(Entry.Key(updater: updater, tenant: tenant))
     }
 
     private func sleep(until deadline: Date) async {
@@ -227,35 +229,40 @@ public actor CronScheduler {
                 "updater": "\(updater.name)", "tenant": "\(tenant)", "count": "\(plan.unrecorded)",
             ])
         }
-        var runs = plan.catchUp.map { ($0, ExecutionRecord.Trigger.catchUp) }
-        if let onTime = plan.onTime { runs.append((onTime, .scheduled)) }
-        guard !runs.isEmpty else { return }
-        // Looked up again: recording missed fires above suspended this actor, and a new
-        // configuration may have removed or moved the entry meanwhile.
-        guard let position = positions[key] else { return }
-        guard !entries[position].running else {
-            for (fire, trigger) in runs {
+        var fires = plan.catchUp.map { ($0, ExecutionRecord.Trigger.catchUp) }
+        if let onTime = plan.onTime { fires.append((onTime, .scheduled)) }
+        guard !fires.isEmpty else { return }
+        let job = RunQueue.Job(key: key, requests: fires.map { request(updater, tenant, at: $0.0, trigger: $0.1) })
+        switch runs.submit(job) {
+        case .refused:
+            for request in job.requests {
                 let reason = "skipped: the previous execution of \(updater.name) for this tenant was still running"
-                await onRecord(await executor.recordSkipped(request(updater, tenant, at: fire, trigger: trigger), reason: reason))
+                await onRecord(await executor.recordSkipped(request, reason: reason))
             }
-            return
-        }
-        entries[position].running = true
-        let requests = runs.map { request(updater, tenant, at: $0.0, trigger: $0.1) }
-        let id = Identifiers.next()
-        let executor = executor, onRecord = onRecord
-        // Started on the database threads, where the execution runs anyway: no hop there and back.
-        executions[id] = Task(executorPreference: DatabaseExecutor.shared) {
-            for request in requests {
-                await onRecord(await executor.execute(request))
-            }
-            await self.finished(id, key: key)
+        case .queued(let startRunner):
+            if startRunner { self.startRunner() }
         }
     }
 
-    private func finished(_ id: UUID, key: Entry.Key) {
-        executions[id] = nil
-        if let index = positions[key] { entries[index].running = false }
+    /// Starts a task that runs queued jobs until none is left, on the database threads, where
+    /// executions run anyway.
+    private func startRunner() {
+        let id = Identifiers.next()
+        let runs = runs, executor = executor, onRecord = onRecord
+        runners[id] = Task(executorPreference: DatabaseExecutor.shared) {
+            var finished: Entry.Key?
+            while let job = runs.next(finished: finished) {
+                for request in job.requests {
+                    await onRecord(await executor.execute(request))
+                }
+                finished = job.key
+            }
+            await self.runnerEnded(id)
+        }
+    }
+
+    private func runnerEnded(_ id: UUID) {
+        runners[id] = nil
     }
 
     private func request(_ updater: any BaseUpdater, _ tenant: Tenant, at fire: Date, trigger: ExecutionRecord.Trigger) -> Executor.Request {
@@ -270,9 +277,9 @@ public actor CronScheduler {
     func shutdown(grace: Duration) async {
         stopping = true
         wake()
-        let running = Array(executions.values)
+        let running = Array(runners.values)
         guard !running.isEmpty else { return }
-        logger.info("waiting for running executions", metadata: ["count": "\(running.count)", "grace": "\(grace)"])
+        logger.info("waiting for running executions", metadata: ["count": "\(runs.inFlightCount)", "grace": "\(grace)"])
         let logger = logger
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
@@ -286,7 +293,7 @@ public actor CronScheduler {
             if await group.next() == false {
                 // Awaiting a task's value ignores cancellation: cancel the executions themselves,
                 // which interrupts their statements and rolls them back; the drain then finishes.
-                logger.warning("grace period over: cancelling running executions", metadata: ["count": "\(running.count)"])
+                logger.warning("grace period over: cancelling running executions", metadata: ["count": "\(runs.inFlightCount)"])
                 for task in running { task.cancel() }
             }
             group.cancelAll()
