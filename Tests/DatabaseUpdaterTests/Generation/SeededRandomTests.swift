@@ -48,4 +48,27 @@ struct SeededRandomTests {
         for id in ids { #expect(id.lowercaseString == id.uuidString.lowercased()) }
         #expect(ids[500].lowercaseString == "00000000-0000-0000-0000-000000000000")
     }
+
+    @Test func theExecutionSeedIsFNV1aOfTheWrittenKey() {
+        // The key as it was hashed when it was built as a string: generated rows depend on it.
+        func reference(_ runSeed: UInt64, _ tenant: UUID, _ updater: String, _ fireTime: Date) -> SeededRandom {
+            let key = "\(runSeed)|\(tenant.uuidString.lowercased())|\(updater)|\(Int64(fireTime.timeIntervalSince1970.rounded(.down)))"
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+            for byte in key.utf8 {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01B3
+            }
+            return SeededRandom(seed: hash)
+        }
+        var rng = SeededRandom(seed: 21)
+        let seeds: [UInt64] = [0, 1, 9, 10, 99, 100, UInt64.max, 18_446_744_073_709_551_000] + (0..<40).map { _ in rng.next() >> (rng.next() % 64) }
+        let times: [TimeInterval] = [0, -1, -0.5, -86_400.25, 9.99, 1_795_515_200.7, -9_223_372_036]
+        for (index, seed) in seeds.enumerated() {
+            let tenant = rng.uuid(), updater = index % 2 == 0 ? "service_tickets" : "business_records é"
+            let at = Date(timeIntervalSince1970: times[index % times.count])
+            var ours = SeededRandom(runSeed: seed, tenant: tenant, updater: updater, fireTime: at)
+            var theirs = reference(seed, tenant, updater, at)
+            #expect(ours.next() == theirs.next(), "seed \(seed), time \(at.timeIntervalSince1970)")
+        }
+    }
 }
