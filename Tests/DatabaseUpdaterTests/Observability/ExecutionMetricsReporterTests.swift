@@ -24,4 +24,23 @@ struct ExecutionMetricsReporterTests {
         #expect(recorder.values.count == 1)
         #expect(abs((recorder.lastValue ?? 0) - 0.25) < 1e-6)
     }
+
+    @Test func repeatedLabelsReuseOneMetricAndEveryReportCounts() throws {
+        let metrics = TestMetrics()
+        let reporter = ExecutionMetricsReporter(factory: metrics)
+        var succeeded = record(.manual, startedAfter: 0)
+        succeeded.rows = [.init(table: "service_tickets", operation: .insert, count: 2)]
+        for _ in 0..<3 { reporter.report(succeeded) }
+        reporter.report(record(.manual, startedAfter: 0, outcome: .failed))
+        let tenant = Tenant.default.description
+        let ok = metrics.counters(label: "updater_executions_total",
+                                  dimensions: [("updater", "service_tickets"), ("tenant", tenant), ("outcome", "succeeded")])
+        #expect(ok.count == 1)
+        #expect(ok.first?.totalValue == 3)
+        #expect(try metrics.expectCounter("updater_executions_total",
+                                          [("updater", "service_tickets"), ("tenant", tenant), ("outcome", "failed")]).totalValue == 1)
+        #expect(try metrics.expectCounter("updater_rows_written_total", [("table", "service_tickets"), ("operation", "insert")])
+            .totalValue == 6)
+        #expect(try metrics.expectTimer("updater_execution_duration_seconds", [("updater", "service_tickets")]).values.count == 4)
+    }
 }
