@@ -69,14 +69,11 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
             let threads = DatabaseExecutor.shared
             for _ in 0...poolSize {
                 let lease: Lease
+                let checked: Bool
                 switch try await pool.acquire() {
                 case .idle(let idle):
-                    guard threads.blocking({ idle.connection.isReusable() }) else {
-                        threads.blocking { idle.connection.close() }
-                        pool.slotFreed()
-                        continue
-                    }
                     lease = idle
+                    checked = false
                 case .openSlot:
                     do {
                         lease = Lease(try threads.blocking { try factory() })
@@ -84,18 +81,27 @@ public final class PooledDatabase<Connection: PooledConnection>: Database {
                         pool.slotFreed()
                         throw error
                     }
+                    checked = true
                 }
-                let (result, reusable) = threads.blocking {
-                    // Not reusable after a dropped connection, or when left inside a transaction.
-                    (Result { try body(lease.connection) }, lease.connection.isReusable())
+                // One blocking section: the check of an idle connection, the body, and whether
+                // the connection can go back (not after a drop, nor left inside a transaction).
+                let outcome: (result: Result<T, any Error>, reusable: Bool)? = threads.blocking {
+                    guard checked || lease.connection.isReusable() else { return nil }
+                    return (Result { try body(lease.connection) }, lease.connection.isReusable())
                 }
-                if reusable {
+                guard let outcome else {
+                    // Found broken before the body ran: replaced.
+                    threads.blocking { lease.connection.close() }
+                    pool.slotFreed()
+                    continue
+                }
+                if outcome.reusable {
                     if let returned = pool.release(lease) { threads.blocking { returned.connection.close() } }
                 } else {
                     threads.blocking { lease.connection.close() }
                     pool.slotFreed()
                 }
-                return try result.get()
+                return try outcome.result.get()
             }
             throw DatabaseError(.connection, "could not get a working connection to \(redactedLocation)")
         }
