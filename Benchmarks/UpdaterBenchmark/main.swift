@@ -95,7 +95,6 @@ func option(_ name: String, _ fallback: String) -> String { options[name] ?? fal
 final class SharedCount: Sendable {
     private let value = Mutex(0)
     func next() -> Int { value.withLock { v in defer { v += 1 }; return v } }
-    var current: Int { value.withLock { $0 } }
 }
 
 /// Executions that did not succeed, and what the first one said.

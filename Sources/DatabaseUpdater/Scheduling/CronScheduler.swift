@@ -60,8 +60,6 @@ public actor CronScheduler {
     }
 
     private var entries: [Entry] = []
-    /// Where each entry is in ``entries``.
-    private var positions: [Entry.Key: Int] = [:]
     private var config: UpdaterConfig
     private let executor: Executor
     private let history: ExecutionHistory
@@ -121,7 +119,6 @@ public actor CronScheduler {
             }
         }
         entries = rebuilt
-        positions = Dictionary(rebuilt.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
         wake()
     }
 
