@@ -31,9 +31,35 @@ public struct CronParseError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// The field-level message without the expression prefix, e.g. `hour field: value 25 is out of range (allowed: 0-23)`.
     public var message: String {
-        if let field { return "\(field) field: \(detail)" }
-        return detail
+        // The detail quotes tokens of the expression, which may hold control characters too.
+        if let field { return "\(field) field: \(Self.escaped(detail, quotes: false))" }
+        return Self.escaped(detail, quotes: false)
     }
 
-    public var description: String { "invalid cron expression \"\(expression)\": \(message)" }
+    public var description: String { "invalid cron expression \"\(Self.escaped(expression))\": \(message)" }
+
+    /// `text` safe to print on one line of a terminal: control characters (and `"`, `\`) escaped
+    /// as in a Swift string (`\n`, `\t`, `\u{1B}`), so an expression with an escape
+    /// sequence in it can neither corrupt the terminal nor split the message.
+    /// - Parameter quotes: escape `"` and `\` too (for text shown between double quotes).
+    public static func escaped(_ text: String, quotes: Bool = true) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            case "\"" where quotes: result += "\\\""
+            case "\\" where quotes: result += "\\\\"
+            default:
+                if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+                    || scalar.properties.generalCategory == .lineSeparator || scalar.properties.generalCategory == .paragraphSeparator {
+                    result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result
+    }
 }

@@ -96,7 +96,7 @@ extension Updater.ConfigCommand {
                 for warning in loaded.warnings { print("warning: \(warning)") }
                 print("\(path): valid")
             } catch {
-                throw CommandFailure.exit("\(path): \(error.description)", status: CommandFailure.badInput)
+                throw CommandFailure.exit(error.description, status: CommandFailure.badInput)
             }
         }
     }

@@ -29,10 +29,31 @@ public enum ConfigLoader {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         overrides: ConfigOverrides = .init(), registry: UpdaterRegistry = .builtIn
     ) throws(ConfigurationError) -> LoadedConfig {
-        var builder = Builder(config: UpdaterConfig())
         let path = file ?? defaultFile.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+        return try load(path: path, document: { () throws(ConfigDocument.Problem) in
+            guard let path else { return nil }
+            return try ConfigDocument.read(path: path)
+        }, environment: environment, overrides: overrides, registry: registry)
+    }
+
+    /// Loads and validates a configuration document held in memory (YAML bytes), as ``load(file:defaultFile:environment:overrides:registry:)``
+    /// does a file's.
+    /// - Parameter name: how errors name the document.
+    public static func load(
+        data: Data, name: String, environment: [String: String] = [:], overrides: ConfigOverrides = .init(),
+        registry: UpdaterRegistry = .builtIn
+    ) throws(ConfigurationError) -> LoadedConfig {
+        try load(path: name, document: { () throws(ConfigDocument.Problem) in try ConfigDocument.parse(data) },
+                 environment: environment, overrides: overrides, registry: registry)
+    }
+
+    private static func load(
+        path: String?, document: () throws(ConfigDocument.Problem) -> Any?, environment: [String: String],
+        overrides: ConfigOverrides, registry: UpdaterRegistry
+    ) throws(ConfigurationError) -> LoadedConfig {
+        var builder = Builder(config: UpdaterConfig())
         if let path {
-            builder.readFile(path)
+            builder.read(document, source: .file(path))
         }
         for (variable, key) in environmentKeys.sorted(by: { $0.key < $1.key }) {
             guard let value = environment[variable], !value.isEmpty else { continue }
@@ -42,17 +63,18 @@ public enum ConfigLoader {
         if let level = overrides.logLevel { builder.apply(key: "logLevel", value: level, source: .flag("--log-level")) }
         if overrides.dryRun { builder.apply(key: "dryRun", value: true, source: .flag("--dry-run")) }
         builder.problems += validate(builder.config, registry: registry)
-        if !builder.problems.isEmpty { throw ConfigurationError(problems: builder.problems) }
+        if !builder.problems.isEmpty { throw ConfigurationError(problems: builder.problems, file: path) }
         return LoadedConfig(config: builder.config, sources: builder.sources, warnings: builder.warnings)
     }
 
     /// Applies a partial configuration (decoded JSON or YAML) on top of `base`, then validates
-    /// the result whole, as live updates do.
+    /// the result whole, as live updates do. Unlike a file, a live update naming an unknown key
+    /// is refused: the caller is a program that would otherwise believe its change applied.
     /// - Throws: ``ConfigurationError`` listing every problem; `base` is never half-changed.
     public static func merge(
         _ partial: [String: Any], into base: LoadedConfig, source: ConfigSource = .api, registry: UpdaterRegistry = .builtIn
     ) throws(ConfigurationError) -> LoadedConfig {
-        var builder = Builder(config: base.config, sources: base.sources)
+        var builder = Builder(config: base.config, sources: base.sources, unknownKeysAreProblems: true)
         builder.apply(mapping: partial, source: source)
         builder.problems += validate(builder.config, registry: registry)
         if !builder.problems.isEmpty { throw ConfigurationError(problems: builder.problems) }
@@ -81,20 +103,29 @@ public enum ConfigLoader {
         }
         checkSchedules(config.scheduleConfig, at: "scheduleConfig")
         checkEnabled(config.executionConfig.enabledUpdaters, at: "executionConfig.enabledUpdaters")
-        if config.executionConfig.maxConcurrentExecutions < 1 {
-            problems.append("executionConfig.maxConcurrentExecutions: must be at least 1, got \(config.executionConfig.maxConcurrentExecutions)")
+        func check<T: Comparable>(_ value: T, _ range: ClosedRange<T>, _ path: String, _ allowed: String) {
+            if !range.contains(value) { problems.append("\(path): out of range: must be \(allowed), got \(value)") }
         }
-        if !(config.executionConfig.executionTimeoutMinutes > 0) {
-            problems.append("executionConfig.executionTimeoutMinutes: must be greater than 0, got \(config.executionConfig.executionTimeoutMinutes)")
+        let execution = config.executionConfig
+        check(execution.maxConcurrentExecutions, ConfigLimits.maxConcurrentExecutions, "executionConfig.maxConcurrentExecutions",
+              "from \(ConfigLimits.maxConcurrentExecutions.lowerBound) to \(ConfigLimits.maxConcurrentExecutions.upperBound)")
+        if !(execution.executionTimeoutMinutes > ConfigLimits.executionTimeoutMinutes.lowerBound
+             && execution.executionTimeoutMinutes <= ConfigLimits.executionTimeoutMinutes.upperBound) {
+            problems.append("executionConfig.executionTimeoutMinutes: out of range: must be greater than 0 and at most "
+                + "\(Int(ConfigLimits.executionTimeoutMinutes.upperBound)) (a day), got \(execution.executionTimeoutMinutes)")
         }
-        if let days = config.executionConfig.retentionDays, days < 1 {
-            problems.append("executionConfig.retentionDays: must be at least 1 (or null to keep everything), got \(days)")
+        if let days = execution.retentionDays {
+            check(days, ConfigLimits.retentionDays, "executionConfig.retentionDays",
+                  "from \(ConfigLimits.retentionDays.lowerBound) to \(ConfigLimits.retentionDays.upperBound) (or null to keep everything)")
         }
-        if config.misfireLimit < 1 { problems.append("misfireLimit: must be at least 1, got \(config.misfireLimit)") }
-        if config.shutdownGracePeriodSeconds < 0 {
-            problems.append("shutdownGracePeriodSeconds: must not be negative, got \(config.shutdownGracePeriodSeconds)")
+        check(config.misfireLimit, ConfigLimits.misfireLimit, "misfireLimit",
+              "from \(ConfigLimits.misfireLimit.lowerBound) to \(ConfigLimits.misfireLimit.upperBound)")
+        // `contains` is false for NaN, so NaN is out of range too.
+        if !ConfigLimits.shutdownGracePeriodSeconds.contains(config.shutdownGracePeriodSeconds) {
+            problems.append("shutdownGracePeriodSeconds: out of range: must be from 0 to "
+                + "\(Int(ConfigLimits.shutdownGracePeriodSeconds.upperBound)), got \(config.shutdownGracePeriodSeconds)")
         }
-        if !(0...65_535).contains(config.api.port) { problems.append("api.port: must be 0-65535, got \(config.api.port)") }
+        check(config.api.port, ConfigLimits.apiPort, "api.port", "from 0 to 65535")
         if config.api.host.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("api.host: must not be empty") }
         if let token = config.api.token, token.count < 16 {
             problems.append("api.token: must be at least 16 characters (it guards every mutating route)")
@@ -120,30 +151,35 @@ public enum ConfigLoader {
     private struct Builder {
         var config: UpdaterConfig
         var sources: [String: ConfigSource] = [:]
+        /// Whether an unknown key is a problem (live updates) or a warning (files).
+        var unknownKeysAreProblems = false
         var problems: [String] = []
         var warnings: [String] = []
 
-        mutating func readFile(_ path: String) {
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                problems.append("cannot read configuration file \(path): \((error as NSError).localizedDescription)")
-                return
-            }
+        /// Applies the document `read` returns, as coming from `source`.
+        mutating func read(_ read: () throws(ConfigDocument.Problem) -> Any?, source: ConfigSource) {
             let parsed: Any?
             do {
-                parsed = try Yams.load(yaml: text)
+                parsed = try read()
             } catch {
-                problems.append("\(path): invalid YAML: \(DatabaseError.oneLine("\(error)"))")
+                problems.append(error.description)
                 return
             }
             guard let parsed else { return }  // an empty file sets nothing
             guard let mapping = parsed as? [String: Any] else {
-                problems.append("\(path): the top level must be a mapping of keys to values")
+                problems.append("the top level must be a mapping of keys to values, got \(describe(parsed))")
                 return
             }
-            apply(mapping: mapping, source: .file(path))
+            apply(mapping: mapping, source: source)
+        }
+
+        /// Notes a key the configuration does not have.
+        mutating func unknown(_ path: String) {
+            if unknownKeysAreProblems {
+                problems.append("\(path): unknown key")
+            } else {
+                warnings.append("unknown key '\(path)' (ignored)")
+            }
         }
 
         mutating func apply(mapping: [String: Any], source: ConfigSource) {
@@ -176,7 +212,7 @@ public enum ConfigLoader {
                     }
                 }
             case "executionConfig":
-                guard let map = value as? [String: Any] else { problems.append("executionConfig: expected a mapping"); return }
+                guard let map = value as? [String: Any] else { problems.append("executionConfig: wrong type: expected a mapping, got \(describe(value))"); return }
                 for (sub, subValue) in map.sorted(by: { $0.key < $1.key }) {
                     let path = "executionConfig.\(sub)"
                     switch sub {
@@ -194,7 +230,7 @@ public enum ConfigLoader {
                     case "retentionDays":
                         if subValue is NSNull { config.executionConfig.retentionDays = nil; sources[path] = source }
                         else if let v = int(subValue, path) { config.executionConfig.retentionDays = v; sources[path] = source }
-                    default: warnings.append("unknown key '\(path)' (ignored)")
+                    default: unknown(path)
                     }
                 }
             case "tenants":
@@ -210,7 +246,7 @@ public enum ConfigLoader {
                 }
             case "api.token": if let v = string(value, key) { config.api.token = v; sources[key] = source }
             case "api":
-                guard let map = value as? [String: Any] else { problems.append("api: expected a mapping"); return }
+                guard let map = value as? [String: Any] else { problems.append("api: wrong type: expected a mapping, got \(describe(value))"); return }
                 for (sub, subValue) in map.sorted(by: { $0.key < $1.key }) {
                     let path = "api.\(sub)"
                     switch sub {
@@ -220,7 +256,7 @@ public enum ConfigLoader {
                     case "token":
                         if subValue is NSNull { config.api.token = nil; sources[path] = source }
                         else if let v = string(subValue, path) { config.api.token = v; sources[path] = source }
-                    default: warnings.append("unknown key '\(path)' (ignored)")
+                    default: unknown(path)
                     }
                 }
             case "misfireLimit": if let v = int(value, key) { config.misfireLimit = v; sources[key] = source }
@@ -229,11 +265,9 @@ public enum ConfigLoader {
             case "logDirectory": if let v = string(value, key) { config.logDirectory = v; sources[key] = source }
             case "seed":
                 if value is NSNull { config.seed = nil; sources[key] = source }
-                else if let v = int(value, key) {
-                    if v < 0 { problems.append("seed: must not be negative, got \(v)") } else { config.seed = UInt64(v); sources[key] = source }
-                }
+                else if let v = unsigned64(value, key) { config.seed = v; sources[key] = source }
             default:
-                warnings.append("unknown key '\(key)' (ignored)")
+                unknown(key)
             }
         }
 
@@ -241,44 +275,59 @@ public enum ConfigLoader {
 
         private mutating func string(_ value: Any, _ path: String) -> String? {
             if let s = value as? String { return s }
-            problems.append("\(path): expected text, got \(describe(value))")
+            problems.append("\(path): wrong type: expected text, got \(describe(value))")
             return nil
         }
 
-        /// A real boolean: Swift's (from YAML), or JSONSerialization's boolean number. On Linux
-        /// `1 is Bool` holds for JSON numbers, so the type is checked, not a cast.
-        private func isBoolean(_ value: Any) -> Bool {
-            type(of: value) == Bool.self || String(describing: type(of: value)) == "__NSCFBoolean"
-        }
+        private func isBoolean(_ value: Any) -> Bool { ConfigLoader.isBoolean(value) }
 
         private mutating func bool(_ value: Any, _ path: String) -> Bool? {
             if isBoolean(value), let b = value as? Bool { return b }
             if let s = value as? String, let b = ["true": true, "false": false][s.lowercased()] { return b }
-            problems.append("\(path): expected true or false, got \(describe(value))")
+            problems.append("\(path): wrong type: expected true or false, got \(describe(value))")
             return nil
         }
 
+        /// A whole number that fits an `Int`; a number too large for one is out of range (the
+        /// setting's own range is checked by validation).
         private mutating func int(_ value: Any, _ path: String) -> Int? {
-            if isBoolean(value) { problems.append("\(path): expected a whole number, got \(describe(value))"); return nil }
-            if let i = value as? Int { return i }
-            if let d = value as? Double, d.rounded() == d, let i = Int(exactly: d) { return i }
-            if let s = value as? String, let i = Int(s) { return i }
-            problems.append("\(path): expected a whole number, got \(describe(value))")
+            switch WholeNumber(value) {
+            case .int(let i): return i
+            case .unsigned, .outOfRange:
+                problems.append("\(path): out of range: \(describe(value)) is far beyond any allowed value")
+            case .notWhole, .notANumber:
+                problems.append("\(path): wrong type: expected a whole number, got \(describe(value))")
+            }
             return nil
         }
 
+        /// A whole number from 0 to 2^64-1 (seeds).
+        private mutating func unsigned64(_ value: Any, _ path: String) -> UInt64? {
+            switch WholeNumber(value) {
+            case .int(let i) where i >= 0: return UInt64(i)
+            case .unsigned(let u): return u
+            case .int, .outOfRange:
+                problems.append("\(path): out of range: must be from 0 to \(UInt64.max), got \(describe(value))")
+            case .notWhole, .notANumber:
+                problems.append("\(path): wrong type: expected a whole number from 0 to \(UInt64.max), got \(describe(value))")
+            }
+            return nil
+        }
+
+        /// A number; non-finite numbers are kept, for validation to call out of range.
         private mutating func number(_ value: Any, _ path: String) -> Double? {
-            if isBoolean(value) { problems.append("\(path): expected a number, got \(describe(value))"); return nil }
+            if isBoolean(value) { problems.append("\(path): wrong type: expected a number, got \(describe(value))"); return nil }
             if let d = value as? Double { return d }
             if let i = value as? Int { return Double(i) }
-            if let s = value as? String, let d = Double(s) { return d }
-            problems.append("\(path): expected a number, got \(describe(value))")
+            if let u = value as? UInt64 { return Double(u) }
+            if let s = value as? String, let d = Double(s.trimmingCharacters(in: .whitespaces)) { return d }
+            problems.append("\(path): wrong type: expected a number, got \(describe(value))")
             return nil
         }
 
         /// A mapping whose values are each read with `read`; bad values are problems, good ones kept.
         private mutating func map<T>(_ value: Any, _ path: String, _ read: (inout Builder, Any, String) -> T?) -> [String: T]? {
-            guard let map = value as? [String: Any] else { problems.append("\(path): expected a mapping"); return nil }
+            guard let map = value as? [String: Any] else { problems.append("\(path): wrong type: expected a mapping, got \(describe(value))"); return nil }
             var result: [String: T] = [:]
             for (key, v) in map.sorted(by: { $0.key < $1.key }) {
                 if let read = read(&self, v, "\(path).\(key)") { result[key] = read }
@@ -295,7 +344,7 @@ public enum ConfigLoader {
         }
 
         private mutating func tenants(_ value: Any) -> [Tenant]? {
-            guard let list = value as? [Any] else { problems.append("tenants: expected a list"); return nil }
+            guard let list = value as? [Any] else { problems.append("tenants: wrong type: expected a list, got \(describe(value))"); return nil }
             var result: [Tenant] = []
             for (index, item) in list.enumerated() {
                 let path = "tenants[\(index)]"
@@ -310,21 +359,79 @@ public enum ConfigLoader {
                 if let schedules = map["scheduleConfig"] { tenant.scheduleConfig = stringMap(schedules, "\(path).scheduleConfig") }
                 if let flags = map["enabledUpdaters"] { tenant.enabledUpdaters = boolMap(flags, "\(path).enabledUpdaters") }
                 for key in map.keys.sorted() where !["id", "customerId", "scheduleConfig", "enabledUpdaters"].contains(key) {
-                    warnings.append("unknown key '\(path).\(key)' (ignored)")
+                    unknown("\(path).\(key)")
                 }
                 result.append(tenant)
             }
             return result
         }
 
-        private func describe(_ value: Any) -> String {
-            switch value {
-            case is NSNull: "null"
-            case let s as String: "'\(s)'"
-            case is [Any]: "a list"
-            case is [String: Any]: "a mapping"
-            default: "\(value)"
+    }
+
+    /// A real boolean: Swift's (from YAML), or JSONSerialization's boolean number. On Linux
+    /// `1 is Bool` holds for JSON numbers, so the type is checked, not a cast.
+    static func isBoolean(_ value: Any) -> Bool {
+        type(of: value) == Bool.self || String(describing: type(of: value)) == "__NSCFBoolean"
+    }
+
+    /// A value as error messages show it: its kind, and short values themselves (control
+    /// characters escaped, long text cut).
+    static func describe(_ value: Any) -> String {
+        switch value {
+        case is NSNull: return "null"
+        case let s as String:
+            let shown = s.count > 60 ? String(s.prefix(60)) + "…" : s
+            return "text '\(CronParseError.escaped(shown))'"
+        case is [Any]: return "a list"
+        case is [String: Any]: return "a mapping"
+        case let b as Bool where isBoolean(value): return "\(b) (a boolean)"
+        default:
+            let text = "\(value)"
+            return text.count > 60 ? String(text.prefix(60)) + "…" : text
+        }
+    }
+
+    /// What a configuration value is, read as a whole number: exactly, never by a conversion
+    /// that could trap.
+    enum WholeNumber: Equatable {
+        /// Fits an `Int`.
+        case int(Int)
+        /// Above `Int.max`, fits a `UInt64`.
+        case unsigned(UInt64)
+        /// A whole number, or an infinity, beyond both.
+        case outOfRange
+        /// A number with a fraction, or NaN.
+        case notWhole
+        /// Not a number at all (text, a boolean, a list, …).
+        case notANumber
+
+        init(_ value: Any) {
+            if ConfigLoader.isBoolean(value) {
+                self = .notANumber
+            } else if let i = value as? Int {
+                self = .int(i)
+            } else if let u = value as? UInt64 {
+                self = .unsigned(u)
+            } else if let d = value as? Double {
+                self = Self(d)
+            } else if let s = value as? String {
+                let text = s.trimmingCharacters(in: .whitespaces)
+                if let i = Int(text) { self = .int(i) }
+                else if let u = UInt64(text) { self = .unsigned(u) }
+                else if let d = Double(text) { self = Self(d) }
+                else { self = .notANumber }
+            } else {
+                self = .notANumber
             }
+        }
+
+        private init(_ d: Double) {
+            if d.isNaN { self = .notWhole }
+            else if d.isInfinite { self = .outOfRange }
+            else if d.rounded() != d { self = .notWhole }
+            else if let i = Int(exactly: d) { self = .int(i) }
+            else if let u = UInt64(exactly: d) { self = .unsigned(u) }
+            else { self = .outOfRange }
         }
     }
 }

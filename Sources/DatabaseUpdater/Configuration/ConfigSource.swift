@@ -30,13 +30,19 @@ public struct LoadedConfig: Sendable {
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One line per problem, each naming the key.
     public var problems: [String]
+    /// The configuration file involved, named once at the start of ``description``.
+    public var file: String?
 
-    public init(problems: [String]) { self.problems = problems }
+    public init(problems: [String], file: String? = nil) {
+        self.problems = problems
+        self.file = file
+    }
 
     public var description: String {
-        problems.count == 1
-            ? "invalid configuration: \(problems[0])"
-            : "invalid configuration (\(problems.count) problems):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+        let prefix = file.map { "\($0): " } ?? ""
+        return problems.count == 1
+            ? "\(prefix)invalid configuration: \(problems[0])"
+            : "\(prefix)invalid configuration (\(problems.count) problems):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
     }
 }
 

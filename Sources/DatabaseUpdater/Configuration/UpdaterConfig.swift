@@ -43,7 +43,7 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         }
 
         /// The timeout as a duration.
-        public var timeout: Duration { .milliseconds(Int64((executionTimeoutMinutes * 60_000).rounded())) }
+        public var timeout: Duration { .seconds(clamping: executionTimeoutMinutes * 60) }
     }
 
     /// The HTTP API of a running service.
@@ -118,6 +118,9 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         self.logDirectory = logDirectory
         self.seed = seed
     }
+
+    /// ``shutdownGracePeriodSeconds`` as a duration.
+    public var shutdownGracePeriod: Duration { .seconds(clamping: shutdownGracePeriodSeconds) }
 
     /// The zone, or UTC if the name is unknown (validation rejects unknown names first).
     public var timeZone: TimeZone { TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")! }

@@ -32,3 +32,12 @@ public struct SystemClock: UpdaterClock {
         }
     }
 }
+
+extension Duration {
+    /// `seconds` as a duration, clamped to 0 through 100 years (NaN gives 0): a conversion that
+    /// cannot trap, whatever the number.
+    public static func seconds(clamping seconds: Double) -> Duration {
+        let bounded = seconds.isNaN ? 0 : min(max(seconds, 0), 100 * 365 * 86_400)
+        return .milliseconds(Int64((bounded * 1000).rounded()))
+    }
+}

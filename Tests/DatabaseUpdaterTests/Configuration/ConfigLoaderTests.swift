@@ -72,9 +72,9 @@ struct ConfigLoaderTests {
                 "timezone: unknown time zone 'Mars/Olympus_Mons'",
                 #"scheduleConfig.serviceTickets: invalid cron expression "0 0 25 * * *": hour field: value 25 is out of range (allowed: 0-23)"#,
                 "scheduleConfig.invoices: unknown updater key 'invoices'",
-                "executionConfig.maxConcurrentExecutions: must be at least 1, got 0",
-                "executionConfig.executionTimeoutMinutes: must be greater than 0, got -1.0",
-                "executionConfig.enabledUpdaters.newLeads: expected true or false, got 'perhaps'",
+                "executionConfig.maxConcurrentExecutions: out of range: must be from 1 to 256, got 0",
+                "executionConfig.executionTimeoutMinutes: out of range: must be greater than 0 and at most 1440 (a day), got -1.0",
+                "executionConfig.enabledUpdaters.newLeads: wrong type: expected true or false, got text 'perhaps'",
                 "tenants[1].id: duplicate tenant 550e8400-e29b-41d4-a716-446655440000",
             ] {
                 #expect(error.problems.contains { $0.hasPrefix(expected) }, "missing: \(expected)\n\(text)")
@@ -109,6 +109,67 @@ struct ConfigLoaderTests {
         #expect(merged.config.scheduleConfig["serviceTickets"] == "0 */5 * * * *")
         #expect(merged.sources["scheduleConfig.serviceTickets"] == .api)
         #expect(base.config.scheduleConfig["serviceTickets"] == nil)
+    }
+
+    /// Every numeric setting has a finite range, whatever the source; values no conversion could
+    /// hold (1e300, infinities, NaN) are out of range, never a trap later.
+    @Test(arguments: [
+        ("executionConfig:\n  executionTimeoutMinutes: 1e300\n", "executionConfig.executionTimeoutMinutes: out of range"),
+        ("executionConfig:\n  executionTimeoutMinutes: .inf\n", "executionConfig.executionTimeoutMinutes: out of range"),
+        ("executionConfig:\n  executionTimeoutMinutes: .nan\n", "executionConfig.executionTimeoutMinutes: out of range"),
+        ("executionConfig:\n  maxConcurrentExecutions: 3000\n", "executionConfig.maxConcurrentExecutions: out of range: must be from 1 to 256, got 3000"),
+        ("executionConfig:\n  maxConcurrentExecutions: 1e300\n", "executionConfig.maxConcurrentExecutions: out of range"),
+        ("executionConfig:\n  retentionDays: 99999999999\n", "executionConfig.retentionDays: out of range"),
+        ("shutdownGracePeriodSeconds: 1e300\n", "shutdownGracePeriodSeconds: out of range: must be from 0 to 3600"),
+        ("shutdownGracePeriodSeconds: -.inf\n", "shutdownGracePeriodSeconds: out of range"),
+        ("misfireLimit: 100000000\n", "misfireLimit: out of range: must be from 1 to 10000"),
+        ("seed: -1\n", "seed: out of range: must be from 0 to 18446744073709551615"),
+        ("seed: 1e400\n", "seed: out of range"),
+        ("seed: 2.5\n", "seed: wrong type"),
+        ("api:\n  port: 70000\n", "api.port: out of range: must be from 0 to 65535, got 70000"),
+        ("executionConfig:\n  maxConcurrentExecutions: lots\n", "executionConfig.maxConcurrentExecutions: wrong type: expected a whole number, got text 'lots'"),
+        ("executionConfig:\n  maxConcurrentExecutions: true\n", "executionConfig.maxConcurrentExecutions: wrong type: expected a whole number, got true (a boolean)"),
+    ])
+    func numbersOutOfTheirRangeAreRefused(yaml: String, expected: String) throws {
+        let error = #expect(throws: ConfigurationError.self) { try ConfigLoader.load(file: try write(yaml), environment: [:]) }
+        #expect(error?.problems.count == 1 && error?.problems.first?.hasPrefix(expected) == true, "\(error?.description ?? "")")
+    }
+
+    @Test func theLargestSeedIsAccepted() throws {
+        let loaded = try ConfigLoader.load(file: try write("seed: 18446744073709551615\n"), environment: [:])
+        #expect(loaded.config.seed == UInt64.max)
+    }
+
+    /// A live update (the API's PUT /config) with a key the configuration does not have is
+    /// refused, naming the key; so are wrong types and values out of range.
+    @Test func liveUpdatesRefuseUnknownKeysAndSayWhatIsWrong() throws {
+        let base = try ConfigLoader.load(file: nil, defaultFile: nil, environment: [:])
+        let unknown = #expect(throws: ConfigurationError.self) {
+            try ConfigLoader.merge(["colour": "blue", "executionConfig": ["turbo": true]], into: base)
+        }
+        #expect(unknown?.problems == ["colour: unknown key", "executionConfig.turbo: unknown key"])
+        let seed = #expect(throws: ConfigurationError.self) { try ConfigLoader.merge(["seed": Double.infinity], into: base) }
+        #expect(seed?.problems.first?.hasPrefix("seed: out of range") == true)
+        let type = #expect(throws: ConfigurationError.self) { try ConfigLoader.merge(["misfireLimit": "ten"], into: base) }
+        #expect(type?.problems.first?.hasPrefix("misfireLimit: wrong type") == true)
+        let grace = #expect(throws: ConfigurationError.self) { try ConfigLoader.merge(["shutdownGracePeriodSeconds": 1e300], into: base) }
+        #expect(grace?.problems.first?.hasPrefix("shutdownGracePeriodSeconds: out of range") == true)
+    }
+
+    /// The file is named once, in front of the problems; a directory or an unreadable file is
+    /// said in words.
+    @Test func theFileIsNamedOnceAndFileProblemsAreWords() throws {
+        let broken = try write("scheduleConfig: [unclosed\n")
+        let yamlError = #expect(throws: ConfigurationError.self) { try ConfigLoader.load(file: broken, environment: [:]) }
+        let text = yamlError?.description ?? ""
+        #expect(text.hasPrefix("\(broken): invalid configuration: invalid YAML: "), "\(text)")
+        #expect(text.components(separatedBy: broken).count == 2, "the file is named once: \(text)")
+        #expect(!text.contains("\n"))
+        let directory = FileManager.default.temporaryDirectory.path
+        let dirError = #expect(throws: ConfigurationError.self) { try ConfigLoader.load(file: directory, environment: [:]) }
+        #expect(dirError?.description == "\(directory): invalid configuration: is a directory, not a configuration file")
+        let missing = #expect(throws: ConfigurationError.self) { try ConfigLoader.load(file: "/nonexistent/x.yaml", environment: [:]) }
+        #expect(missing?.description == "/nonexistent/x.yaml: invalid configuration: no such file")
     }
 
     @Test func redactionHidesThePassword() {
