@@ -1,3 +1,4 @@
+import Cron
 import Foundation
 import Logging
 import Metrics
@@ -41,8 +42,8 @@ public actor DatabaseUpdaterManager {
     private let metricsFactory: any MetricsFactory
     private var scheduler: CronScheduler?
     private var background: [Task<Void, Never>] = []
-    /// Manual executions in flight, by "updater|tenant", so a second one is refused.
-    private var manualInFlight: Set<String> = []
+    /// What runs, scheduled or manual: one registry both consult.
+    private let running = RunningExecutions()
     /// When ``start(configuration:registry:clock:logger:)`` returned.
     public private(set) var startedAt: Date?
 
@@ -74,7 +75,8 @@ public actor DatabaseUpdaterManager {
         let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory,
                                          records: Broadcaster(), logger: logger)
         do {
-            try await manager.prepareDatabase()
+            _ = try await manager.prepareDatabase()
+            manager.health.markReachable(at: clock.now())
         } catch {
             await manager.close()
             throw error
@@ -134,11 +136,21 @@ public actor DatabaseUpdaterManager {
                                       clock: clock, metricsFactory: metricsFactory, logger: logger)
     }
 
-    /// Migrates the schema and creates the configured tenants.
-    private func prepareDatabase() async throws {
+    /// Migrates the schema, creates the configured tenants, and restores the execution history
+    /// from the fire log: any record a crash lost (or wrote as failed although its commit went
+    /// through) is written from what committed.
+    /// - Returns: the last committed fire of each updater and tenant, for the scheduler.
+    private func prepareDatabase() async throws -> [ExecutionKey: Date] {
         try await Migrator.migrate(database, now: clock.now())
         try await TenantStore.ensure(configuration.tenants, in: database, now: clock.now())
-        health.markReachable(at: clock.now())
+        // Records lost in a crash finished just before it: after the history's latest, give or
+        // take executions that were still running then (a generous five minutes covers them).
+        let since = try await history.latestFinish().map { $0.addingTimeInterval(-300) }
+        let restored = try await history.restore(committed: try await FireLog.records(in: database, finishedSince: since))
+        if restored > 0 {
+            logger.warning("execution history restored from the target database's fire log", metadata: ["records": "\(restored)"])
+        }
+        return try await FireLog.lastFires(in: database)
     }
 
     private func launch(sources: [String: ConfigSource]) async {
@@ -146,8 +158,9 @@ public actor DatabaseUpdaterManager {
         configurationSources = sources
         if configuration.enableScheduling {
             let records = records
-            let scheduler = CronScheduler(config: configuration, executor: executor, history: history, health: health, clock: clock,
-                                          logger: logger, metricsFactory: metricsFactory, onRecord: { records.publish([$0]) })
+            let scheduler = CronScheduler(config: configuration, executor: executor, history: history, health: health, running: running,
+                                          clock: clock, logger: logger, metricsFactory: metricsFactory,
+                                          onRecord: { records.publish([$0]) })
             self.scheduler = scheduler
             do {
                 try await scheduler.configure(configuration, registry: registry)
@@ -160,7 +173,9 @@ public actor DatabaseUpdaterManager {
     }
 
     /// Keeps trying to reach (and migrate) the database while it is down, with backoff from 1 s
-    /// to 30 s, logging the failure once per 30 s; wakes the scheduler when it answers.
+    /// up to the shortest schedule's period, at least 5 s and at most 30 s (so scheduling
+    /// resumes within one period, or 5 s), logging the failure once per 30 s. Once it answers,
+    /// the scheduler moves past every fire that committed, and only then is woken.
     private func monitorDatabase() async {
         var backoff = 1.0
         var lastLogged: Date?
@@ -170,7 +185,9 @@ public actor DatabaseUpdaterManager {
                 continue
             }
             do {
-                try await prepareDatabase()
+                let committed = try await prepareDatabase()
+                await scheduler?.resume(afterCommitted: committed)
+                health.markReachable(at: clock.now())
                 logger.info("database reachable", metadata: ["database": "\(database.redactedLocation)"])
                 backoff = 1
                 lastLogged = nil
@@ -185,42 +202,66 @@ public actor DatabaseUpdaterManager {
                     ])
                     lastLogged = now
                 }
-                try? await clock.sleep(for: .milliseconds(Int64(backoff * 1000)))
-                backoff = min(backoff * 2, 30)
+                try? await clock.sleep(for: .seconds(clamping: backoff))
+                backoff = min(backoff * 2, await probeIntervalLimit())
             }
         }
+    }
+
+    /// The longest wait between two probes of a database that is down: the shortest schedule's
+    /// period, within 5 to 30 s.
+    private func probeIntervalLimit() async -> Double {
+        let now = clock.now()
+        var shortest = 30.0
+        for tenant in configuration.tenants {
+            for updater in registry.all where configuration.isEnabled(updater, tenant: tenant) {
+                guard let schedule = try? CronSchedule(configuration.schedule(for: updater, tenant: tenant), timeZone: configuration.timeZone),
+                      let first = schedule.next(after: now), let second = schedule.next(after: first) else { continue }
+                shortest = min(shortest, second.timeIntervalSince(first))
+            }
+        }
+        return min(max(shortest, 5), 30)
     }
 
     // MARK: - Executions on request
 
     /// Runs one execution of `updaterName` now.
+    ///
+    /// While a real (not dry) execution runs, scheduled fires of its updater and tenant are
+    /// skipped (``RunningExecutions``). A dry run commits nothing and runs beside anything.
     /// - Parameters:
     ///   - tenant: a configured tenant's id; the first configured tenant when nil.
     ///   - dryRun: roll back instead of committing; the configuration's `dryRun` when nil.
     ///   - seed: the run seed; the configuration's, else a fresh one.
     ///   - fireTime: the fire time the execution is seeded and stamped with; now when nil.
-    /// - Throws: ``UpdaterError`` for an unknown updater or tenant. Execution failures are
-    ///   outcomes in the returned record, not errors.
     ///   - exclusive: refuse (``UpdaterError/Kind/alreadyRunning``) while an execution of the same
-    ///     updater and tenant runs, scheduled or manual.
+    ///     updater and tenant runs, scheduled or manual, as the API does; otherwise run beside it.
+    /// - Throws: ``UpdaterError`` for an unknown updater or tenant, or one already running.
+    ///   Execution failures are outcomes in the returned record, not errors.
     public func execute(
         _ updaterName: String, tenant: UUID? = nil, dryRun: Bool? = nil, seed: UInt64? = nil, fireTime: Date? = nil,
         exclusive: Bool = false
     ) async throws(UpdaterError) -> ExecutionRecord {
         let updater = try registry.updater(named: updaterName)
         let tenant = try resolveTenant(tenant)
-        let key = "\(updater.name)|\(tenant.id)"
-        if exclusive {
-            let scheduled = await scheduler?.isRunning(updater: updater.name, tenant: tenant.id) ?? false
-            if scheduled || manualInFlight.contains(key) {
-                throw UpdaterError(.alreadyRunning, "\(updater.name) is already running for tenant \(tenant)")
+        let dryRun = dryRun ?? configuration.dryRun
+        let key = ExecutionKey(updater: updater.name, tenant: tenant.id)
+        if exclusive && running.contains(key) {
+            throw UpdaterError(.alreadyRunning, "\(updater.name) is already running for tenant \(tenant)")
+        }
+        if !dryRun {
+            if exclusive {
+                guard running.claim(key) else {
+                    throw UpdaterError(.alreadyRunning, "\(updater.name) is already running for tenant \(tenant)")
+                }
+            } else {
+                running.join(key)
             }
         }
-        manualInFlight.insert(key)
-        defer { manualInFlight.remove(key) }
+        defer { if !dryRun { running.release(key) } }
         let record = await executor.execute(.init(
             updater: updater, tenant: tenant, scheduledAt: fireTime ?? clock.now(),
-            dryRun: dryRun ?? configuration.dryRun, seed: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64.max)))
+            dryRun: dryRun, seed: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64.max)))
         records.publish([record])
         return record
     }
@@ -348,7 +389,7 @@ public actor DatabaseUpdaterManager {
     /// rest are cancelled and rolled back; then everything is closed.
     public func stop() async throws {
         if let scheduler {
-            await scheduler.shutdown(grace: .milliseconds(Int64(configuration.shutdownGracePeriodSeconds * 1000)))
+            await scheduler.shutdown(grace: configuration.shutdownGracePeriod)
         }
         await close()
     }

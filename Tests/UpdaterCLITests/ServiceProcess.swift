@@ -39,6 +39,11 @@ final class ServiceProcess: Sendable {
         try process.run()
     }
 
+    /// A test that fails (or throws) before stopping its service must not leave it running.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     var stdout: String { output.text.withLock { $0.stdout } }
     var stderr: String { output.text.withLock { $0.stderr } }
     var isRunning: Bool { process.isRunning }

@@ -17,6 +17,26 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
         public var count: Int
     }
 
+    /// Many missed fires recorded as one record: those beyond the `misfireLimit` most recent
+    /// (which are recorded one by one). The record's ``ExecutionRecord/scheduledAt`` is ``last``.
+    public struct MissedRange: Codable, Sendable, Equatable {
+        /// The first missed fire of the range.
+        public var first: Date
+        /// The last missed fire of the range.
+        public var last: Date
+        /// How many fires the range holds.
+        public var count: Int
+        /// False when counting stopped at ``MisfirePlanner/countLimit``: then ``count`` is a lower bound.
+        public var countIsExact: Bool
+
+        public init(first: Date, last: Date, count: Int, countIsExact: Bool = true) {
+            self.first = first
+            self.last = last
+            self.count = count
+            self.countIsExact = countIsExact
+        }
+    }
+
     /// Why an execution ran.
     public enum Trigger: String, Codable, Sendable {
         /// At its fire time.
@@ -46,6 +66,8 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
     public var error: String?
     /// For dry runs: a few of the rows that would have been inserted, per table.
     public var sample: [String: [[String: String]]]?
+    /// For a `skipped` record that stands for a range of missed fires.
+    public var missedRange: MissedRange?
 
     /// Seconds from start to finish.
     public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }

@@ -54,17 +54,22 @@ public final class Executor: Sendable {
     private let clock: any UpdaterClock
     private let limiter: ConcurrencyLimiter
     private let health: DatabaseHealth?
+    /// The target name the fire log records executions under.
+    private let target: String
     private let metrics: ExecutionMetricsReporter
     private let logger: Logger
     /// One entry per execution, under its own label so consoles can show them differently.
     private let executionLog = Logger(label: "updater.execution")
 
-    /// - Parameter health: told when executions find the database reachable or not.
+    /// - Parameters:
+    ///   - health: told when executions find the database reachable or not.
+    ///   - target: the name the fire log records this database's executions under.
     public init(
         database: any Database, history: ExecutionHistory, ledger: ChangeLedger, events: ChangeEventBus,
-        clock: any UpdaterClock, settings: Settings, health: DatabaseHealth? = nil,
+        clock: any UpdaterClock, settings: Settings, health: DatabaseHealth? = nil, target: String = FireLog.defaultTarget,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater.executor")
     ) {
+        self.target = target
         self.database = database
         self.history = history
         self.ledger = ledger
@@ -111,12 +116,17 @@ public final class Executor: Sendable {
         let retention = current.retentionDays
         let deadline = ContinuousClock.now + current.timeout
         let result: Result<UpdaterOutput, any Error>
+        let target = target, clock = clock
         do {
             let output = try await StatementDeadline.$current.withValue(deadline) {
                 try await database.transaction(rollback: request.dryRun) { conn in
+                    // The fire log's row first (a claim on the fire) and completed last: it commits
+                    // exactly when the rows do.
+                    try FireLog.claim(conn, target: target, executionID: id, request: request, startedAt: started)
                     var context = UpdaterContext(tenant: request.tenant, fireTime: request.scheduledAt, random: random,
                                                  dryRun: request.dryRun, retentionDays: retention, connection: conn)
                     try request.updater.run(&context)
+                    try FireLog.complete(conn, executionID: id, rows: ExecutionRecord.rowCounts(context.changes), finishedAt: clock.now())
                     return UpdaterOutput(changes: context.changes, samples: context.samples)
                 }
             }
@@ -144,6 +154,9 @@ public final class Executor: Sendable {
         case .failure(let error as ExecutionTimedOut):
             return await finish(request, id: id, started: started, outcome: .timedOut, changes: [], samples: nil,
                                 error: error.description)
+        case .failure(let error) where FireLog.isDuplicateFire(error):
+            return await finish(request, id: id, started: started, outcome: .skipped, changes: [], samples: nil,
+                                error: "already took effect: the target database's fire log holds a committed execution of this fire")
         case .failure(let error) where Self.isInterruption(error):
             return await finish(request, id: id, started: started, outcome: .failed, changes: [], samples: nil,
                                 error: "cancelled before it finished (the service was stopping); its transaction was rolled back")
@@ -153,9 +166,12 @@ public final class Executor: Sendable {
         }
     }
 
-    /// Records a fire that was not run because the previous one is still running.
-    public func recordSkipped(_ request: Request, reason: String) async -> ExecutionRecord {
-        await finish(request, id: Identifiers.next(), started: clock.now(), outcome: .skipped, changes: [], samples: nil, error: reason)
+    /// Records a fire that was not run (missed, or overlapping a running execution).
+    /// - Parameter missedRange: when the record stands for a range of missed fires (`request`'s
+    ///   fire time is the range's last).
+    public func recordSkipped(_ request: Request, reason: String, missedRange: ExecutionRecord.MissedRange? = nil) async -> ExecutionRecord {
+        await finish(request, id: Identifiers.next(), started: clock.now(), outcome: .skipped, changes: [], samples: nil, error: reason,
+                     missedRange: missedRange)
     }
 
     // MARK: - Internals
@@ -167,13 +183,13 @@ public final class Executor: Sendable {
 
     private func finish(
         _ request: Request, id: UUID, started: Date, outcome: ExecutionRecord.Outcome, changes: [RowChange],
-        samples: [String: [[String: String]]]?, error: String?
+        samples: [String: [[String: String]]]?, error: String?, missedRange: ExecutionRecord.MissedRange? = nil
     ) async -> ExecutionRecord {
         let finished = clock.now()
         let record = ExecutionRecord(
             id: id, updater: request.updater.name, tenant: request.tenant.id, scheduledAt: request.scheduledAt,
             startedAt: started, finishedAt: finished, outcome: outcome, trigger: request.trigger, dryRun: request.dryRun, seed: request.seed,
-            rows: ExecutionRecord.rowCounts(changes), error: error, sample: samples)
+            rows: ExecutionRecord.rowCounts(changes), error: error, sample: samples, missedRange: missedRange)
         if outcome == .succeeded && !request.dryRun && !changes.isEmpty {
             // After the commit, never before and never after a rollback.
             let events = changes.map {

@@ -57,12 +57,36 @@ public final class ExecutionHistory: Sendable {
                 CREATE INDEX executions_entry_scheduled ON executions (updater, tenant, scheduled_at);
                 """,
             postgres: ""),
+        Migration(
+            version: 3, name: "missed-fire ranges",
+            sqlite: """
+                ALTER TABLE executions ADD COLUMN missed_first TEXT;
+                ALTER TABLE executions ADD COLUMN missed_count INTEGER;
+                ALTER TABLE executions ADD COLUMN missed_count_exact INTEGER;
+                CREATE INDEX executions_finished ON executions (finished_at);
+                """,
+            postgres: ""),
     ]
 
     /// Opens (creating and migrating) the history in `directory/state.sqlite`.
     public init(directory: URL) async throws {
         database = try SQLiteDatabase(path: directory.appendingPathComponent("state.sqlite").path, poolSize: 2)
         try await Migrator.migrate(database, migrations: Self.migrations)
+    }
+
+    private init(readOnly path: String) throws {
+        database = try SQLiteDatabase(path: path, poolSize: 1, readOnly: true)
+    }
+
+    /// Opens the history in `directory` for commands that only read it (`status`, `backlog`):
+    /// nil when there is none (nothing is created), read-only when the folder cannot be written.
+    public static func existing(directory: URL) async throws -> ExecutionHistory? {
+        let path = directory.appendingPathComponent("state.sqlite").path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        if access(directory.path, W_OK) == 0 && access(path, W_OK) == 0 {
+            return try await ExecutionHistory(directory: directory)
+        }
+        return try ExecutionHistory(readOnly: path)
     }
 
     /// Queues a record; it is written (with any others queued meanwhile) by the background writer.
@@ -117,17 +141,56 @@ public final class ExecutionHistory: Sendable {
                     .timestamp(record.startedAt), .timestamp(record.finishedAt), .double(record.durationSeconds),
                     .text(record.outcome.rawValue), .bool(record.dryRun), .text(String(record.seed)), .text(counts),
                     record.error.map(DatabaseValue.text) ?? .null, sample.map(DatabaseValue.text) ?? .null,
-                    .text(record.trigger.rawValue)]
+                    .text(record.trigger.rawValue), record.missedRange.map { .timestamp($0.first) } ?? .null,
+                    record.missedRange.map { .integer(Int64($0.count)) } ?? .null,
+                    record.missedRange.map { .bool($0.countIsExact) } ?? .null]
         }
         try await database.transaction { conn in
             for values in rows {
                 try conn.execute(
                     """
                     INSERT INTO executions (id, updater, tenant, scheduled_at, started_at, finished_at, duration_seconds, outcome,
-                                            dry_run, seed, rows, error, sample, trigger)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                            dry_run, seed, rows, error, sample, trigger, missed_first, missed_count, missed_count_exact)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                     """, values)
             }
+        }
+    }
+
+    /// When the latest record finished; nil for an empty history.
+    public func latestFinish() async throws -> Date? {
+        await flush()
+        return try await database.withConnection { conn in
+            try conn.query("SELECT MAX(finished_at) AS last FROM executions").first?["last"].dateValue
+        }
+    }
+
+    /// Brings the history in line with executions known to have committed (from the target
+    /// database's ``FireLog``): a record a crash lost is added, and a record that says an
+    /// execution failed when it in fact committed (its commit's answer was lost with the
+    /// connection) is corrected. Records already right are left alone.
+    /// - Returns: how many records were added or corrected.
+    @discardableResult
+    public func restore(committed records: [ExecutionRecord]) async throws -> Int {
+        await flush()
+        guard !records.isEmpty else { return 0 }
+        return try await database.transaction { conn in
+            var changed = 0
+            for record in records {
+                changed += try conn.execute(
+                    """
+                    INSERT INTO executions (id, updater, tenant, scheduled_at, started_at, finished_at, duration_seconds, outcome,
+                                            dry_run, seed, rows, error, sample, trigger)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, 'succeeded', 0, $8, $9, NULL, NULL, $10)
+                    ON CONFLICT (id) DO UPDATE SET outcome = 'succeeded', error = NULL, rows = excluded.rows,
+                        finished_at = excluded.finished_at, duration_seconds = excluded.duration_seconds
+                    WHERE executions.outcome <> 'succeeded'
+                    """,
+                    [.uuid(record.id), .text(record.updater), .uuid(record.tenant), .timestamp(record.scheduledAt),
+                     .timestamp(record.startedAt), .timestamp(record.finishedAt), .double(record.durationSeconds),
+                     .text(String(record.seed)), .text(ExecutionRecord.rowsJSON(record.rows)), .text(record.trigger.rawValue)])
+            }
+            return changed
         }
     }
 
@@ -154,7 +217,13 @@ public final class ExecutionHistory: Sendable {
                 finishedAt: finished, outcome: outcome,
                 trigger: row["trigger"].stringValue.flatMap(ExecutionRecord.Trigger.init(rawValue:)) ?? .manual,
                 dryRun: row["dry_run"].boolValue ?? false,
-                seed: UInt64(row["seed"].stringValue ?? "") ?? 0, rows: counts, error: row["error"].stringValue, sample: sample)
+                seed: UInt64(row["seed"].stringValue ?? "") ?? 0, rows: counts, error: row["error"].stringValue, sample: sample,
+                missedRange: row["missed_count"].intValue.flatMap { count in
+                    row["missed_first"].dateValue.map {
+                        ExecutionRecord.MissedRange(first: $0, last: scheduled, count: Int(count),
+                                                    countIsExact: row["missed_count_exact"].boolValue ?? true)
+                    }
+                })
         }
     }
 
@@ -182,7 +251,7 @@ public final class ExecutionHistory: Sendable {
                        SUM(CASE WHEN outcome = 'succeeded' THEN 1 ELSE 0 END) AS succeeded,
                        SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS failed,
                        SUM(CASE WHEN outcome = 'timed_out' THEN 1 ELSE 0 END) AS timed_out,
-                       SUM(CASE WHEN outcome = 'skipped' THEN 1 ELSE 0 END) AS skipped,
+                       SUM(CASE WHEN outcome = 'skipped' THEN COALESCE(missed_count, 1) ELSE 0 END) AS skipped,
                        AVG(CASE WHEN outcome <> 'skipped' THEN duration_seconds END) AS average_duration
                 FROM executions WHERE dry_run = 0 GROUP BY updater ORDER BY updater
                 """)

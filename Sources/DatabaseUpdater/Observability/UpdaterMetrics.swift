@@ -10,7 +10,8 @@ public struct UpdaterMetrics: Codable, Sendable, Equatable {
     public var successfulExecutions: Int
     public var failedExecutions: Int
     public var timedOutExecutions: Int
-    /// Fires not run because the previous one was still running.
+    /// Fires not run: missed (each fire of a missed range counted), overlapping a running
+    /// execution, or found already committed.
     public var skippedExecutions: Int
     public var averageDurationSeconds: Double?
     public var lastDurationSeconds: Double?

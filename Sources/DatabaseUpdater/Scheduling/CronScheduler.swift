@@ -8,8 +8,8 @@ import Metrics
 /// It sleeps until the earliest next fire on the injected clock (no polling) and is woken early
 /// by ``wake()`` — a configuration change, pause/resume, or the database coming back. Fires that
 /// could not run on time (the process was stopped, the machine slept, the database was down)
-/// go through ``MisfirePlanner``. A fire whose previous execution of the same updater and tenant
-/// is still running is recorded as `skipped`.
+/// go through ``MisfirePlanner``. A fire whose updater and tenant have an execution running
+/// (scheduled or manual: ``RunningExecutions``) is recorded as `skipped`.
 public actor CronScheduler {
     /// One tenant × updater the scheduler fires.
     struct Entry {
@@ -18,19 +18,13 @@ public actor CronScheduler {
         let schedule: CronSchedule
         /// The earliest fire not yet handled.
         var nextFire: Date?
-        let key: Key
-
-        /// Which updater for which tenant: compared by value, never through strings.
-        struct Key: Hashable {
-            let updater: String
-            let tenant: UUID
-        }
+        let key: ExecutionKey
 
         init(updater: any BaseUpdater, tenant: Tenant, schedule: CronSchedule) {
             self.updater = updater
             self.tenant = tenant
             self.schedule = schedule
-            key = Key(updater: updater.name, tenant: tenant.id)
+            key = ExecutionKey(updater: updater.name, tenant: tenant.id)
         }
     }
 
@@ -73,18 +67,22 @@ public actor CronScheduler {
     private var stopping = false
     private var sleeper: Task<Void, any Error>?
     private var wakePending = false
-    /// Dispatched runs not yet finished, and which entries have one.
+    /// Dispatched runs waiting for a runner.
     private let runs: RunQueue
+    /// What runs, scheduled or manual: an entry with a run queued or running is claimed here.
+    private let running: RunningExecutions
     /// The tasks draining ``runs``.
     private var runners: [UUID: Task<Void, Never>] = [:]
     /// The latest instant the loop should have woken by; later than that (plus slack), it is
     /// stalled. Nil while it is not sleeping on a deadline.
     private var expectedWake: Date?
 
-    init(config: UpdaterConfig, executor: Executor, history: ExecutionHistory, health: DatabaseHealth, clock: any UpdaterClock,
-         logger: Logger, metricsFactory: any MetricsFactory, onRecord: @escaping @Sendable (ExecutionRecord) async -> Void) {
+    init(config: UpdaterConfig, executor: Executor, history: ExecutionHistory, health: DatabaseHealth, running: RunningExecutions,
+         clock: any UpdaterClock, logger: Logger, metricsFactory: any MetricsFactory,
+         onRecord: @escaping @Sendable (ExecutionRecord) async -> Void) {
         dispatchLateness = Recorder(label: "updater_scheduler_lateness_seconds", factory: metricsFactory)
         runs = RunQueue(runnerLimit: executor.settings.maxConcurrentExecutions)
+        self.running = running
         self.config = config
         self.executor = executor
         self.history = history
@@ -122,6 +120,17 @@ public actor CronScheduler {
         wake()
     }
 
+    /// Moves every entry past the last fire that committed for it (from the target database's
+    /// ``FireLog``), so that no fire that took effect is dispatched again: the execution history,
+    /// which ``configure(_:registry:)`` resumes from, can lack the records a crash lost.
+    func resume(afterCommitted lastFires: [ExecutionKey: Date]) {
+        for index in entries.indices {
+            guard let last = lastFires[entries[index].key], let next = entries[index].nextFire, next <= last else { continue }
+            entries[index].nextFire = entries[index].schedule.next(after: last)
+        }
+        wake()
+    }
+
     /// Stops firing (running executions finish); fires due meanwhile are handled as missed on resume.
     func setPaused(_ paused: Bool) {
         self.paused = paused
@@ -147,7 +156,7 @@ public actor CronScheduler {
         entries.map {
             EntryStatus(updater: $0.updater.name, tenant: $0.tenant.id, schedule: $0.schedule.expression.source,
                         scheduleDescription: $0.schedule.expression.explain(), nextFire: paused ? nil : $0.nextFire,
-                        running: runs.isInFlight($0.key))
+                        running: running.contains($0.key))
         }
     }
 
@@ -178,11 +187,6 @@ public actor CronScheduler {
         return max(0, now.timeIntervalSince(expectedWake))
     }
 
-    /// Whether an execution of `updater` for `tenant` is running.
-    func isRunning(updater: String, tenant: UUID) -> Bool {
-        runs.isInFlight(Entry.Key(updater: updater, tenant: tenant))
-    }
-
     private func sleep(until deadline: Date) async {
         if wakePending || stopping {
             wakePending = false
@@ -203,13 +207,13 @@ public actor CronScheduler {
         if following.map({ $0 > now }) ?? true, now.timeIntervalSince(first) <= MisfirePlanner.onTimeTolerance {
             // The usual case, without the planner's arrays: this one fire is due, and on time.
             entries[index].nextFire = following
-            plan = MisfirePlanner.Plan(onTime: first, catchUp: [], missed: [], unrecorded: 0)
+            plan = MisfirePlanner.Plan(onTime: first, catchUp: [], missed: [])
         } else {
             let (fires, passedOver) = MisfirePlanner.dueFires(of: entries[index].schedule, after: first.addingTimeInterval(-1),
                                                               now: now, limit: config.misfireLimit)
             entries[index].nextFire = entries[index].schedule.next(after: now)
             plan = MisfirePlanner.plan(due: fires, now: now, policy: config.misfirePolicy, limit: config.misfireLimit,
-                                       totalMissedBefore: passedOver)
+                                       passedOver: passedOver)
         }
         if let onTime = plan.onTime {
             // The moment this entry is handed on, not the loop's wake-up: with many entries due
@@ -217,42 +221,42 @@ public actor CronScheduler {
             dispatchLateness.record(clock.now().timeIntervalSince(onTime))
         }
         let updater = entries[index].updater, tenant = entries[index].tenant, key = entries[index].key
-        for missed in plan.missed {
-            let reason = "missed fire: the scheduler could not run it on time (misfire policy \(config.misfirePolicy.rawValue))"
-            await onRecord(await executor.recordSkipped(request(updater, tenant, at: missed, trigger: .scheduled), reason: reason))
+        let policy = "misfire policy \(config.misfirePolicy.rawValue)"
+        if let range = plan.missedRange {
+            let reason = "\(range.count)\(range.countIsExact ? "" : " or more") missed fires from \(DatabaseValue.formatTimestamp(range.first)) "
+                + "to \(DatabaseValue.formatTimestamp(range.last)): the scheduler could not run them on time (\(policy)); recorded as one range"
+            await onRecord(await executor.recordSkipped(request(updater, tenant, at: range.last, trigger: .scheduled), reason: reason,
+                                                        missedRange: range))
         }
-        if plan.unrecorded > 0 {
-            logger.warning("missed fires not recorded individually", metadata: [
-                "updater": "\(updater.name)", "tenant": "\(tenant)", "count": "\(plan.unrecorded)",
-            ])
+        for missed in plan.missed {
+            let reason = "missed fire: the scheduler could not run it on time (\(policy))"
+            await onRecord(await executor.recordSkipped(request(updater, tenant, at: missed, trigger: .scheduled), reason: reason))
         }
         var fires = plan.catchUp.map { ($0, ExecutionRecord.Trigger.catchUp) }
         if let onTime = plan.onTime { fires.append((onTime, .scheduled)) }
         guard !fires.isEmpty else { return }
         let job = RunQueue.Job(key: key, requests: fires.map { request(updater, tenant, at: $0.0, trigger: $0.1) })
-        switch runs.submit(job) {
-        case .refused:
+        guard running.claim(key) else {
             for request in job.requests {
-                let reason = "skipped: the previous execution of \(updater.name) for this tenant was still running"
+                let reason = "skipped: an execution of \(updater.name) for this tenant was still running"
                 await onRecord(await executor.recordSkipped(request, reason: reason))
             }
-        case .queued(let startRunner):
-            if startRunner { self.startRunner() }
+            return
         }
+        if runs.submit(job) { startRunner() }
     }
 
     /// Starts a task that runs queued jobs until none is left, on the database threads, where
     /// executions run anyway.
     private func startRunner() {
         let id = Identifiers.next()
-        let runs = runs, executor = executor, onRecord = onRecord
+        let runs = runs, running = running, executor = executor, onRecord = onRecord
         runners[id] = Task(executorPreference: DatabaseExecutor.shared) {
-            var finished: Entry.Key?
-            while let job = runs.next(finished: finished) {
+            while let job = runs.next() {
                 for request in job.requests {
                     await onRecord(await executor.execute(request))
                 }
-                finished = job.key
+                running.release(job.key)
             }
             await self.runnerEnded(id)
         }
@@ -276,7 +280,7 @@ public actor CronScheduler {
         wake()
         let running = Array(runners.values)
         guard !running.isEmpty else { return }
-        logger.info("waiting for running executions", metadata: ["count": "\(runs.inFlightCount)", "grace": "\(grace)"])
+        logger.info("waiting for running executions", metadata: ["count": "\(running.count)", "grace": "\(grace)"])
         let logger = logger
         await withTaskGroup(of: Bool.self) { group in
             group.addTask {
@@ -290,7 +294,7 @@ public actor CronScheduler {
             if await group.next() == false {
                 // Awaiting a task's value ignores cancellation: cancel the executions themselves,
                 // which interrupts their statements and rolls them back; the drain then finishes.
-                logger.warning("grace period over: cancelling running executions", metadata: ["count": "\(runs.inFlightCount)"])
+                logger.warning("grace period over: cancelling running executions", metadata: ["count": "\(running.count)"])
                 for task in running { task.cancel() }
             }
             group.cancelAll()

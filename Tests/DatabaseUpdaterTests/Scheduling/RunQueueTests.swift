@@ -1,38 +1,78 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import DatabaseUpdater
 
 struct RunQueueTests {
     private func job(_ updater: String, _ tenant: Int) -> RunQueue.Job {
-        let id = UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", tenant))!
-        return RunQueue.Job(key: .init(updater: updater, tenant: id), requests: [])
+        RunQueue.Job(key: key(updater, tenant), requests: [])
     }
 
-    @Test func startsNoMoreRunnersThanItsLimitAndRefusesAnEntryAlreadyInFlight() {
+    private func key(_ updater: String, _ tenant: Int) -> ExecutionKey {
+        ExecutionKey(updater: updater, tenant: UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", tenant))!)
+    }
+
+    @Test func startsNoMoreRunnersThanItsLimit() {
         let queue = RunQueue(runnerLimit: 2)
-        #expect(queue.submit(job("a", 1)) == .queued(startRunner: true))
-        #expect(queue.submit(job("a", 2)) == .queued(startRunner: true))
-        #expect(queue.submit(job("a", 3)) == .queued(startRunner: false))
-        #expect(queue.submit(job("a", 1)) == .refused)  // queued, not yet finished
-        #expect(queue.inFlightCount == 3)
-        #expect(queue.isInFlight(job("a", 3).key))
-        #expect(!queue.isInFlight(job("b", 3).key))
+        #expect(queue.submit(job("a", 1)))
+        #expect(queue.submit(job("a", 2)))
+        #expect(!queue.submit(job("a", 3)))
     }
 
-    @Test func runnersDrainInDispatchOrderAndReleaseEachEntryWhenItsRunFinishes() {
+    @Test func runnersDrainInDispatchOrderAndEndWhenTheQueueIsEmpty() {
         let queue = RunQueue(runnerLimit: 1)
         _ = queue.submit(job("a", 1))
         _ = queue.submit(job("a", 2))
-        let first = queue.next(finished: nil)
-        #expect(first?.key == job("a", 1).key)
-        #expect(queue.submit(job("a", 1)) == .refused)  // still running
-        let second = queue.next(finished: first?.key)
-        #expect(second?.key == job("a", 2).key)
-        #expect(!queue.isInFlight(job("a", 1).key))
-        #expect(queue.submit(job("a", 1)) == .queued(startRunner: false))  // the runner is still going
-        #expect(queue.next(finished: second?.key)?.key == job("a", 1).key)
-        #expect(queue.next(finished: job("a", 1).key) == nil)  // empty: the runner ends
-        #expect(queue.inFlightCount == 0)
-        #expect(queue.submit(job("a", 2)) == .queued(startRunner: true))  // so a new one is needed
+        #expect(queue.next()?.key == key("a", 1))
+        #expect(!queue.submit(job("a", 3)))  // the runner is still going
+        #expect(queue.next()?.key == key("a", 2))
+        #expect(queue.next()?.key == key("a", 3))
+        #expect(queue.next() == nil)  // empty: the runner ends
+        #expect(queue.submit(job("a", 1)))  // so a new one is needed
     }
+
+    @Test func theRegistryLetsOneHolderClaimAKeyAtATime() {
+        let running = RunningExecutions()
+        #expect(running.claim(key("a", 1)))
+        #expect(!running.claim(key("a", 1)))
+        #expect(running.claim(key("b", 1)) && running.claim(key("a", 2)))
+        #expect(running.count == 3 && running.contains(key("a", 1)) && !running.contains(key("b", 2)))
+        running.release(key("a", 1))
+        #expect(!running.contains(key("a", 1)) && running.claim(key("a", 1)))
+    }
+
+    /// Many tasks racing for a few keys: at every moment at most one holder per key, and every
+    /// claim is released.
+    @Test func underContentionEachKeyHasAtMostOneHolder() async {
+        let running = RunningExecutions()
+        let holders = (0..<4).map { _ in Counter() }
+        let violations = Counter(), wins = Counter()
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<16 {
+                group.addTask {
+                    for round in 0..<2_000 {
+                        let slot = (worker + round) % 4
+                        guard running.claim(self.key("u", slot)) else { continue }
+                        if holders[slot].increment() != 1 { violations.add() }
+                        wins.add()
+                        if round % 7 == 0 { await Task.yield() }
+                        holders[slot].decrement()
+                        running.release(self.key("u", slot))
+                    }
+                }
+            }
+        }
+        #expect(violations.value == 0)
+        #expect(wins.value > 4)
+        #expect(running.count == 0)
+    }
+}
+
+/// A shared counter for the stress test.
+private final class Counter: Sendable {
+    private let count = Mutex(0)
+    @discardableResult func increment() -> Int { count.withLock { $0 += 1; return $0 } }
+    func decrement() { count.withLock { $0 -= 1 } }
+    func add() { increment() }
+    var value: Int { count.withLock { $0 } }
 }

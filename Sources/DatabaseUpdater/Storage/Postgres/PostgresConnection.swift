@@ -70,8 +70,19 @@ public final class PostgresConnection: PooledConnection {
         }
         connection = conn
         PQsetNoticeProcessor(conn, { _, _ in }, nil)  // server notices would otherwise go to stderr
-        try executeScript("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3")
+        try executeScript("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; \(Self.searchPathWithoutBookkeeping)")
     }
+
+    /// PostgreSQL's default `search_path` is `"$user", public`: for a role named like the
+    /// updater's own bookkeeping schema (``Schema/bookkeepingSchema``, `updater`), once that
+    /// schema exists every unqualified name would resolve — and every `CREATE TABLE IF NOT
+    /// EXISTS` would create — inside it instead of where the business tables are. For such a
+    /// role only, `"$user"` is dropped from the session's path (an empty path becomes `public`).
+    static let searchPathWithoutBookkeeping = """
+        SELECT set_config('search_path', COALESCE(NULLIF(array_to_string(array_remove(string_to_array(\
+        replace(current_setting('search_path'), ' ', ''), ','), '"$user"'), ','), ''), 'public'), false) \
+        WHERE current_user = '\(Schema.bookkeepingSchema)'
+        """
 
     deinit { close() }
 

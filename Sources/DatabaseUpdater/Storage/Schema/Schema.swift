@@ -13,11 +13,15 @@ public enum Schema {
     public static let defaultTenantID = "550e8400-e29b-41d4-a716-446655440000"
     /// The default tenant's customer, owner of its service tickets.
     public static let defaultCustomerID = "cust-1"
+    /// The PostgreSQL schema of the updater's own bookkeeping in the target database (the fire
+    /// log, ``FireLog``), apart from the business tables.
+    public static let bookkeepingSchema = "updater"
     /// The first ticket number (`ST-1000`).
     public static let firstTicketNumber: Int64 = 1000
 
-    /// Every migration, in order.
-    public static let migrations: [Migration] = [initialSchema, seedDefaultTenant]
+    /// Every migration, in order. Version 3 is the updater's own bookkeeping in the target
+    /// database, the fire log (see ``FireLog``).
+    public static let migrations: [Migration] = [initialSchema, seedDefaultTenant, FireLog.migration]
 
     private static func tables(uuid: String, time: String, money: String) -> String {
         """
