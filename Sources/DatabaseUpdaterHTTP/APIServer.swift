@@ -30,9 +30,42 @@ public enum APIServer {
         APIController(manager: manager, registry: registry).addRoutes(to: router)
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()])),
             configuration: .init(address: .hostname(host, port: port), serverName: "updater"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
+    }
+
+    /// Why the API cannot listen where it was asked to.
+    public struct AddressProblem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Checks, before anything else starts, that the API can listen on `host`:`port`: the host
+    /// resolves to an address of this machine and the port is free (bound and released at once).
+    /// - Throws: ``AddressProblem`` saying which.
+    public static func checkAddress(host: String, port: Int) throws {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
+        var found: UnsafeMutablePointer<addrinfo>?
+        let shown = String(host.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) })
+        let status = getaddrinfo(host, String(port), &hints, &found)
+        guard status == 0, let first = found else {
+            throw AddressProblem(description: "--host '\(shown)' does not resolve to an address (\(String(cString: gai_strerror(status))))")
+        }
+        defer { freeaddrinfo(found) }
+        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+        guard fd >= 0 else { throw AddressProblem(description: "cannot open a socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
+            let reason = errno == EADDRINUSE ? "the port is already in use"
+                : errno == EADDRNOTAVAIL ? "the address is not one of this machine's" : String(cString: strerror(errno))
+            throw AddressProblem(description: "cannot listen on \(shown):\(port): \(reason)")
+        }
     }
 
     static func isLoopback(_ host: String) -> Bool {

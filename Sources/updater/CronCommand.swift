@@ -29,14 +29,14 @@ extension Updater.CronCommand {
         @Option(help: "Start instant (ISO 8601 with offset, e.g. 2026-03-02T08:00:00+01:00); default now.")
         var from: String?
 
-        @Option(help: "How many fire times to print.")
+        @Option(parsing: .unconditional, help: "How many fire times to print (1 to 10000).")
         var count: Int = 5
 
         @Option(help: "IANA time zone, e.g. America/New_York.")
         var tz: String?
 
         func validate() throws {
-            guard count >= 1 else { throw ValidationError("--count must be at least 1") }
+            guard (1...10_000).contains(count) else { throw ValidationError("--count: out of range: must be from 1 to 10000, got \(count)") }
         }
 
         func run() throws {
@@ -45,7 +45,7 @@ extension Updater.CronCommand {
             var start = Date()
             if let from {
                 guard let parsed = ISO8601.parse(from) else {
-                    throw CronCommandError(message: "invalid --from '\(from)': expected ISO 8601 like 2026-03-02T08:00:00+01:00")
+                    throw BadInput("invalid --from '\(CronParseError.escaped(from, quotes: false))': expected ISO 8601 like 2026-03-02T08:00:00+01:00")
                 }
                 start = parsed
             }
@@ -54,7 +54,7 @@ extension Updater.CronCommand {
                 lines.append(ISO8601.format(time, in: zone))
             }
             if lines.isEmpty {
-                throw CronCommandError(message: "'\(schedule.expression.source)' never fires (\(schedule.expression.explain()))")
+                throw BadInput("'\(CronParseError.escaped(schedule.expression.source, quotes: false))' never fires (\(schedule.expression.explain()))")
             }
             print(lines.joined(separator: "\n"))
         }
@@ -73,19 +73,12 @@ extension Updater.CronCommand {
     }
 }
 
-/// A one-line error for the cron commands; ArgumentParser prints it to stderr and exits 1
-/// (as it does for ``CronParseError``, whose description is one line too).
-struct CronCommandError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-}
-
 /// Resolves `--tz`, then `DATABASE_UPDATER_TIMEZONE`, then UTC.
 enum TimeZoneOption {
     static func resolve(_ option: String?) throws -> TimeZone {
         let name = option ?? ProcessInfo.processInfo.environment["DATABASE_UPDATER_TIMEZONE"] ?? "UTC"
         guard let zone = TimeZone(identifier: name) else {
-            throw CronCommandError(message: "unknown time zone '\(name)' (expected an IANA name such as Europe/Paris)")
+            throw BadInput("unknown time zone '\(CronParseError.escaped(name, quotes: false))' (expected an IANA name such as Europe/Paris)")
         }
         return zone
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cron
 import DatabaseUpdater
 import DatabaseUpdaterHTTP
 import Foundation
@@ -20,7 +21,8 @@ extension Updater {
         @Flag(help: "Run the same generation and SQL, then roll back: nothing is written.")
         var dryRun = false
 
-        @Option(help: "Run seed; the same seed and --at give the same rows.")
+        @Option(parsing: .unconditional, help: "Run seed, 0 to 2^64-1; the same seed and --at give the same rows.",
+                transform: Execute.parseSeed)
         var seed: UInt64?
 
         @Option(help: "Fire time to seed and stamp the execution with (ISO 8601); default now.")
@@ -32,30 +34,33 @@ extension Updater {
         @OptionGroup var configOptions: ConfigOptions
 
         func run() async throws {
-            let tenantID = try parseTenant(tenant)
             var fireTime: Date?
             if let at {
                 guard let parsed = ISO8601.parse(at) else {
-                    throw CommandFailure.exit("invalid --at '\(at)': expected ISO 8601 like 2026-03-02T09:00:00Z", status: CommandFailure.badInput)
+                    throw BadInput("invalid --at '\(CronParseError.escaped(at, quotes: false))': expected ISO 8601 like 2026-03-02T09:00:00Z")
                 }
                 fireTime = parsed
             }
             let config = try configOptions.load().config
+            // Bad input is refused before anything is opened or created.
+            let updater = try UpdaterRegistry.builtIn.updater(named: name)
+            let tenantID = try parseTenant(tenant, in: config)
             let record: ExecutionRecord
-            if fireTime == nil, let client = ServiceClient(dataDirectory: config.dataDirectory) {
+            if fireTime == nil, let client = try ServiceClient.forService(of: config) {
                 // A service runs: let it execute, so its live state, metrics and cap apply.
                 var body: [String: Any] = [:]
                 if let tenantID { body["tenant"] = tenantID.lowercaseString }
                 if let seed { body["seed"] = seed }
-                let path = "\(APIPaths.base)/\(dryRun ? "dry-run" : "execute")/\(name)"
+                let path = "\(APIPaths.base)/\(dryRun ? "dry-run" : "execute")/\(updater.name)"
                 record = try await client.send("POST", path, body: body, as: ExecutionRecord.self)
             } else {
                 let manager = try await DatabaseUpdaterManager.open(configuration: config)
                 do {
-                    record = try await manager.execute(name, tenant: tenantID, dryRun: dryRun ? true : nil, seed: seed, fireTime: fireTime)
+                    record = try await manager.execute(updater.name, tenant: tenantID, dryRun: dryRun ? true : nil, seed: seed,
+                                                       fireTime: fireTime)
                 } catch {
                     await manager.close()
-                    throw CommandFailure.exit(error.description, status: CommandFailure.badInput)
+                    throw error
                 }
                 await manager.close()
             }
@@ -66,15 +71,25 @@ extension Updater {
             }
             if record.outcome != .succeeded { throw ExitCode(CommandFailure.failed) }
         }
+
+        static func parseSeed(_ text: String) throws -> UInt64 {
+            guard let seed = UInt64(text) else {
+                throw ValidationError("out of range: must be a whole number from 0 to \(UInt64.max)")
+            }
+            return seed
+        }
     }
 }
 
-/// Parses `--tenant`.
-func parseTenant(_ text: String?) throws -> UUID? {
+/// Parses `--tenant` and checks it is one of `config`'s tenants.
+func parseTenant(_ text: String?, in config: UpdaterConfig) throws -> UUID? {
     guard let text else { return nil }
     guard let id = UUID(uuidString: text) else {
-        throw CommandFailure.exit("invalid tenant id '\(text)': expected a UUID like 550e8400-e29b-41d4-a716-446655440000",
-                                  status: CommandFailure.badInput)
+        throw BadInput("invalid tenant id '\(CronParseError.escaped(text, quotes: false))': expected a UUID like 550e8400-e29b-41d4-a716-446655440000")
+    }
+    guard config.tenants.contains(where: { $0.id == id }) else {
+        let known = config.tenants.map(\.description).joined(separator: ", ")
+        throw BadInput("unknown tenant \(id.lowercaseString) (configured: \(known))")
     }
     return id
 }

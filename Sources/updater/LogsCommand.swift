@@ -8,7 +8,7 @@ extension Updater {
     struct Logs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the last log entries, newest last, across day files.")
 
-        @Option(help: "How many entries.")
+        @Option(parsing: .unconditional, help: "How many entries (0 to \(Self.maxCount)).")
         var count = 50
 
         @Option(help: "Only entries at this level or above: debug, info, warn, error.")
@@ -23,17 +23,22 @@ extension Updater {
         @OptionGroup var configOptions: ConfigOptions
 
         func validate() throws {
-            guard count >= 0 else { throw ValidationError("--count must not be negative") }
+            guard (0...Self.maxCount).contains(count) else {
+                throw ValidationError("--count: out of range: must be from 0 to \(Self.maxCount), got \(count)")
+            }
             guard LogEntry.levels.contains(level) else { throw ValidationError("--level must be one of debug, info, warn, error") }
         }
+
+        /// The most entries one call prints (the API's own limit).
+        static let maxCount = 10_000
 
         func run() async throws {
             let config = try configOptions.load().config
             let directory = URL(fileURLWithPath: config.logDirectory)
             let entries: [LogEntry]
-            if let client = ServiceClient(dataDirectory: config.dataDirectory) {
+            if let client = try ServiceClient.forService(of: config) {
                 entries = try await client.send("GET", "\(APIPaths.base)/logs",
-                                                query: [.init(name: "count", value: "\(min(count, 10_000))"), .init(name: "level", value: level)],
+                                                query: [.init(name: "count", value: "\(count)"), .init(name: "level", value: level)],
                                                 as: [LogEntry].self)
             } else {
                 entries = try LogReader.last(count, minimumLevel: level, in: directory)

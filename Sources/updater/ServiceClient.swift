@@ -12,18 +12,27 @@ private struct APIErrorBody: Decodable {
 }
 
 /// Talks to a running service's API, found through the lock file in the data folder, so that
-/// `status`, `execute` and `logs` see live state. Nil when no service with an API runs there.
+/// `status`, `execute` and `logs` see live state.
 struct ServiceClient {
     let baseURL: URL
     let token: String?
 
-    init?(dataDirectory: String) {
-        guard let holder = InstanceLock.runningHolder(directory: dataDirectory), let port = holder.apiPort else { return nil }
+    /// The client of the service running on `config`'s data folder; nil when none runs there
+    /// (or it serves no API).
+    /// - Throws: ``BadInput`` when that service writes to another database than `config`
+    ///   names (by `--database`, the environment or the file): the command is refused rather
+    ///   than silently answered about the service's database.
+    static func forService(of config: UpdaterConfig) throws -> ServiceClient? {
+        guard let holder = InstanceLock.runningHolder(directory: config.dataDirectory), let port = holder.apiPort else { return nil }
+        let named = (try? DatabaseLocation(parsing: config.database).description) ?? config.database
+        if let serving = holder.database, serving != named {
+            throw BadInput("a service (pid \(holder.pid)) is running with the data folder \(config.dataDirectory) on \(serving), "
+                + "not on \(named): stop it first, or use a configuration with its own dataDirectory for \(named)")
+        }
         var host = holder.apiHost ?? "127.0.0.1"
         if host == "0.0.0.0" || host == "::" { host = "127.0.0.1" }
         guard let url = URL(string: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)") else { return nil }
-        baseURL = url
-        token = APIToken.forClient(dataDirectory: dataDirectory)
+        return ServiceClient(baseURL: url, token: APIToken.forClient(dataDirectory: config.dataDirectory))
     }
 
     /// Sends a request and decodes a `T`, or throws the API's one-line error.

@@ -26,32 +26,53 @@ extension Updater {
         @Option(help: "Address the API binds (default: the configuration's, else 127.0.0.1).")
         var host: String?
 
-        @Option(help: "Port the API binds; 0 picks a free one (default: the configuration's, else 5000).")
+        @Option(parsing: .unconditional, help: "Port the API binds, 0 to 65535; 0 picks a free one (default: the configuration's, else 5000).")
         var port: Int?
 
         @OptionGroup var configOptions: ConfigOptions
+
+        func validate() throws {
+            if let port, !ConfigLimits.apiPort.contains(port) {
+                throw ValidationError("--port: out of range: must be from 0 to 65535, got \(port)")
+            }
+        }
 
         func run() async throws {
             let loaded = try configOptions.load(logLevel: logLevel, dryRun: dryRun)
             var config = loaded.config
             if noApi { config.api.enabled = false }
             if let host { config.api.host = host }
-            if let port {
-                guard (0...65_535).contains(port) else { throw CommandFailure.exit("--port must be 0-65535", status: CommandFailure.badInput) }
-                config.api.port = port
+            if let port { config.api.port = port }
+            // Everything the command line can get wrong is checked before anything is created,
+            // started or migrated.
+            if config.api.enabled {
+                do {
+                    try APIServer.checkAddress(host: config.api.host, port: config.api.port)
+                } catch {
+                    throw BadInput("cannot serve the API: \(error)")
+                }
             }
-            let logFile = try DailyLogFile(directory: URL(fileURLWithPath: config.logDirectory), timeZone: config.timeZone)
-            let level = LogEntry.loggerLevel(config.logLevel)
-            LoggingSystem.bootstrap { label in
-                MultiplexLogHandler([JSONFileLogHandler(label: label, file: logFile, level: level), ConsoleLogHandler(label: label, level: level)])
-            }
-            let logger = Logger(label: "updater")
             let lock: InstanceLock
             do {
                 lock = try InstanceLock(directory: config.dataDirectory, holder: .init(pid: getpid(), startedAt: Date()))
             } catch let held as InstanceLock.Held {
                 throw CommandFailure.exit(held.description, status: CommandFailure.failed)
+            } catch let unusable as InstanceLock.Unusable {
+                throw CommandFailure.exit(unusable.description, status: CommandFailure.failed)
             }
+            let logFile: DailyLogFile
+            do {
+                logFile = try DailyLogFile(directory: URL(fileURLWithPath: config.logDirectory), timeZone: config.timeZone)
+            } catch {
+                throw CommandFailure.exit("cannot use the log folder \(config.logDirectory): it cannot be created or written", status: CommandFailure.failed)
+            }
+            let level = LogEntry.loggerLevel(config.logLevel)
+            LoggingSystem.bootstrap { label in
+                MultiplexLogHandler([JSONFileLogHandler(label: label, file: logFile, level: level), ConsoleLogHandler(label: label, level: level)])
+            }
+            let logger = Logger(label: "updater")
+            let database = (try? DatabaseLocation(parsing: config.database).description) ?? config.database
+            try? lock.write(.init(pid: getpid(), startedAt: Date(), database: database))
             let registry = PrometheusCollectorRegistry()
             // Subscribed before scheduling starts, so the first executions (catch-ups) print too.
             let broadcaster = Broadcaster<ExecutionRecord>()
@@ -68,7 +89,7 @@ extension Updater {
                     manager: manager, registry: registry, token: token, host: apiHost, port: config.api.port,
                     logger: Logger(label: "updater.api")
                 ) { port in
-                    try? lock.write(.init(pid: getpid(), startedAt: Date(), apiPort: port, apiHost: apiHost))
+                    try? lock.write(.init(pid: getpid(), startedAt: Date(), apiPort: port, apiHost: apiHost, database: database))
                     Console.line("API listening on http://\(apiHost):\(port)\(APIPaths.base)  (token: \(token.origin))")
                 }))
                 apiLine = "  api        http://\(apiHost):\(config.api.port == 0 ? "<free port>" : String(config.api.port)) (mutating routes need the token from \(token.origin))"
@@ -76,7 +97,6 @@ extension Updater {
             // The banner (which says "ready") is printed from inside the running group, once its
             // signal handlers are installed: a SIGTERM right after it must stop us gracefully.
             let banner = bannerText(config, schedules: await manager.schedules(), configFile: configOptions.config, apiLine: apiLine)
-            let database = await manager.database.redactedLocation
             services.insert(.init(service: ManagerService(manager: manager, logger: logger) {
                 Console.line(banner)
                 logger.info("service started", metadata: ["database": "\(database)", "pid": "\(getpid())"])

@@ -19,7 +19,7 @@ extension Updater {
         func run() async throws {
             let config = try configOptions.load().config
             let status: ServiceStatus
-            if let client = ServiceClient(dataDirectory: config.dataDirectory) {
+            if let client = try ServiceClient.forService(of: config) {
                 status = try await client.send("GET", "\(APIPaths.base)/status", as: ServiceStatus.self)
             } else {
                 status = try await localStatus(config)
@@ -57,16 +57,17 @@ extension Updater {
         /// The status from the history store and a connection attempt, when no service (with an API) runs.
         private func localStatus(_ config: UpdaterConfig) async throws -> ServiceStatus {
             let holder = InstanceLock.runningHolder(directory: config.dataDirectory)
-            let history = try await ExecutionHistory(directory: URL(fileURLWithPath: config.dataDirectory))
+            // Read only: status creates nothing, and works on a folder it cannot write.
+            let history = try await ExecutionHistory.existing(directory: URL(fileURLWithPath: config.dataDirectory))
             let now = Date()
             var health = DatabaseHealth.State(reachable: true, lastError: nil, since: now)
             do {
-                let database = try await DatabaseFactory.open(config.database, poolSize: 1)
+                let database = try await DatabaseFactory.openExisting(config.database)
                 await database.close()
             } catch {
                 health = .init(reachable: false, lastError: (error as? DatabaseError)?.message ?? "\(error)", since: now)
             }
-            let recent = try await history.recent(limit: 500).filter { !$0.dryRun }
+            let recent = try await history?.recent(limit: 500).filter { !$0.dryRun } ?? []
             var schedules: [CronScheduler.EntryStatus] = []
             for tenant in config.tenants {
                 for updater in UpdaterRegistry.builtIn.all where config.isEnabled(updater, tenant: tenant) {
@@ -79,8 +80,8 @@ extension Updater {
                                            lastRun: last?.scheduledAt, lastOutcome: last?.outcome))
                 }
             }
-            let metrics = try await history.metrics()
-            await history.close()
+            let metrics = try await history?.metrics() ?? []
+            await history?.close()
             return ServiceStatus(
                 running: holder != nil, pid: holder.map { Int($0.pid) }, startedAt: holder?.startedAt,
                 uptimeSeconds: holder.map { now.timeIntervalSince($0.startedAt) }, schedulingEnabled: config.enableScheduling,

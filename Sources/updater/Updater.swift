@@ -26,6 +26,7 @@ struct Updater: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            if let code = CommandFailure.exitCode(for: error) { exit(withError: code) }
             exit(withError: error)
         }
     }

@@ -160,7 +160,13 @@ struct StartCommandTests {
         #expect(await first.waitForExit() == 0)
         try await Task.sleep(for: .seconds(10))
         let backlog = try CommandRunner.run(["backlog", "--config", config], in: folder)
-        #expect(backlog.stdout.contains("on start: run 1 catch-up"), "\(backlog.stdout)")
+        // The words add up: of N due, the latest on time (or not), 1 catch-up, the rest recorded.
+        for line in backlog.stdout.split(separator: "\n").filter({ $0.contains("on start:") }) {
+            let numbers = line.split(separator: "on start:")[1].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            let onTime = line.contains("on time and runs as scheduled") ? 1 : 0
+            #expect(numbers.count == 3 && numbers[0] == onTime + numbers[1] + numbers[2], "\(line)")
+            #expect(line.contains("1 runs as catch-up"), "\(line)")
+        }
         let second = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await second.waitForLines(3, where: { $0.contains("(catch-up)") }), "\(second.stdout)")
         try await Task.sleep(for: .seconds(2))

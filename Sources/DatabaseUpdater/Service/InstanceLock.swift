@@ -15,12 +15,16 @@ public final class InstanceLock: Sendable {
         /// The HTTP API's port, when it serves one.
         public var apiPort: Int?
         public var apiHost: String?
+        /// The target database, redacted (as ``DatabaseLocation/description`` prints it), so a
+        /// command naming another database is not silently sent to this service.
+        public var database: String?
 
-        public init(pid: Int32, startedAt: Date, apiPort: Int? = nil, apiHost: String? = nil) {
+        public init(pid: Int32, startedAt: Date, apiPort: Int? = nil, apiHost: String? = nil, database: String? = nil) {
             self.pid = pid
             self.startedAt = startedAt
             self.apiPort = apiPort
             self.apiHost = apiHost
+            self.database = database
         }
     }
 
@@ -37,12 +41,24 @@ public final class InstanceLock: Sendable {
     public let path: String
     private let descriptor: Int32
 
-    /// Takes the lock in `directory` or throws ``Held``.
+    /// The data folder cannot be used (missing and not creatable, or not writable).
+    public struct Unusable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Takes the lock in `directory` or throws ``Held`` (another service runs) or ``Unusable``.
     public init(directory: String, holder: Holder) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw Unusable(description: "cannot create the data folder \(directory): \(String(cString: strerror(EACCES)).lowercased())")
+        }
         path = URL(fileURLWithPath: directory).appendingPathComponent("updater.lock").path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno)).lowercased()
+            throw Unusable(description: "cannot use the data folder \(directory): \(path): \(reason) (the service needs to write there)")
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             throw Held(path: path, holder: Self.read(directory: directory))

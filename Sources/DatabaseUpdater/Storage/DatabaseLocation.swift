@@ -79,6 +79,25 @@ public enum DatabaseFactory {
         return database
     }
 
+    /// Opens an existing database at `location` for reading, creating nothing (`status`,
+    /// `backlog`): a SQLite file is opened read-only (also in a folder that cannot be written),
+    /// and one that does not exist is an error, not a new empty file.
+    public static func openExisting(_ location: String, poolSize: Int = 1) async throws -> any Database {
+        let parsed = try DatabaseLocation(parsing: location)
+        guard case .sqliteFile(let path) = parsed else { return try await open(parsed, poolSize: poolSize) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DatabaseError(.connection, "no database at \(path) yet (the first execution creates it)")
+        }
+        let database = try SQLiteDatabase(path: path, poolSize: poolSize, readOnly: true)
+        do {
+            _ = try await database.withConnection { _ in true }
+        } catch {
+            await database.close()
+            throw error
+        }
+        return database
+    }
+
     /// The database at `location`, not yet connected (a service that must start while its
     /// database is down uses this). SQLite files get their folder created here.
     public static func make(_ location: DatabaseLocation, poolSize: Int = 2) throws -> any Database {

@@ -28,11 +28,24 @@ public final class SQLiteConnection: PooledConnection {
     /// SQLITE_TRANSIENT: SQLite copies bound text before the call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(path: String, busyTimeoutMilliseconds: Int) throws(DatabaseError) {
+    /// - Parameter readOnly: open an existing file for reading only. In a folder that cannot be
+    ///   written, SQLite cannot make the shared-memory file a WAL database needs; the file is
+    ///   then opened as immutable (a snapshot: nobody can be writing to a folder that is read-only).
+    init(path: String, busyTimeoutMilliseconds: Int, readOnly: Bool = false) throws(DatabaseError) {
         callbacks = CallbackState(busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         var db: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        var rc: Int32
+        if readOnly {
+            rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+            if rc == SQLITE_OK, let opened = db, sqlite3_exec(opened, "SELECT count(*) FROM sqlite_master", nil, nil, nil) != SQLITE_OK {
+                sqlite3_close_v2(opened)
+                db = nil
+                let uri = "file:\(path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path)?immutable=1"
+                rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nil)
+            }
+        } else {
+            rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        }
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
@@ -54,7 +67,7 @@ public final class SQLiteConnection: PooledConnection {
             let state = Unmanaged<CallbackState>.fromOpaque(context!).takeUnretainedValue()
             return state.cancellable && StatementDeadline.shouldStop ? 1 : 0
         }, context)
-        try executeScript("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        try executeScript(readOnly ? "PRAGMA foreign_keys = ON;" : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
     }
 
     deinit { close() }

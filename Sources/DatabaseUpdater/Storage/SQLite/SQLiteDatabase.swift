@@ -11,9 +11,11 @@ extension PooledDatabase where Connection == SQLiteConnection {
     ///   - poolSize: connections at most. WAL lets readers run beside the one writer; writers
     ///     queue on the busy timeout.
     ///   - busyTimeoutMilliseconds: how long a writer waits for another writer's lock.
-    public convenience init(path: String, poolSize: Int = 2, busyTimeoutMilliseconds: Int = 5_000) throws(DatabaseError) {
+    ///   - readOnly: open an existing file for reading only (nothing is created), which also
+    ///     works in a folder that cannot be written.
+    public convenience init(path: String, poolSize: Int = 2, busyTimeoutMilliseconds: Int = 5_000, readOnly: Bool = false) throws(DatabaseError) {
         let inMemory = path == ":memory:"
-        if !inMemory {
+        if !inMemory && !readOnly {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -25,7 +27,7 @@ extension PooledDatabase where Connection == SQLiteConnection {
             dialect: .sqlite, redactedLocation: inMemory ? "sqlite::memory:" : "sqlite:\(path)",
             poolSize: inMemory ? 1 : poolSize
         ) { () throws(DatabaseError) in
-            try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, readOnly: readOnly)
         }
     }
 }
