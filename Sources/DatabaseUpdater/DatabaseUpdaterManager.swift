@@ -73,7 +73,7 @@ public actor DatabaseUpdaterManager {
         metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
         let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory,
-                                         records: Broadcaster(), logger: logger)
+                                         records: Broadcaster(), connectFirst: true, logger: logger)
         do {
             _ = try await manager.prepareDatabase()
             manager.health.markReachable(at: clock.now())
@@ -100,14 +100,16 @@ public actor DatabaseUpdaterManager {
         records: Broadcaster<ExecutionRecord> = Broadcaster(), logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
         let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory,
-                                         records: records, logger: logger)
+                                         records: records, connectFirst: false, logger: logger)
         await manager.launch(sources: sources)
         return manager
     }
 
+    /// - Parameter connectFirst: connect to the database before creating anything in the data
+    ///   folder, so that a one-off command against a database that is down leaves no files behind.
     private static func assemble(
         _ configuration: UpdaterConfig, registry: UpdaterRegistry, clock: any UpdaterClock, metricsFactory: any MetricsFactory,
-        records: Broadcaster<ExecutionRecord>, logger: Logger
+        records: Broadcaster<ExecutionRecord>, connectFirst: Bool, logger: Logger
     ) async throws -> DatabaseUpdaterManager {
         let problems = ConfigLoader.validate(configuration, registry: registry)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
@@ -117,6 +119,7 @@ public actor DatabaseUpdaterManager {
         let history: ExecutionHistory
         let ledger: ChangeLedger
         do {
+            if connectFirst { _ = try await database.withConnection { _ in true } }
             history = try await ExecutionHistory(directory: dataDirectory)
             ledger = try ChangeLedger(url: dataDirectory.appendingPathComponent("changes.jsonl"))
         } catch {
@@ -203,15 +206,14 @@ public actor DatabaseUpdaterManager {
                     lastLogged = now
                 }
                 try? await clock.sleep(for: .seconds(clamping: backoff))
-                backoff = min(backoff * 2, await probeIntervalLimit())
+                backoff = min(backoff * 2, Self.probeIntervalLimit(configuration, registry: registry, now: clock.now()))
             }
         }
     }
 
     /// The longest wait between two probes of a database that is down: the shortest schedule's
     /// period, within 5 to 30 s.
-    private func probeIntervalLimit() async -> Double {
-        let now = clock.now()
+    static func probeIntervalLimit(_ configuration: UpdaterConfig, registry: UpdaterRegistry, now: Date) -> Double {
         var shortest = 30.0
         for tenant in configuration.tenants {
             for updater in registry.all where configuration.isEnabled(updater, tenant: tenant) {

@@ -106,12 +106,34 @@ struct APIController: Sendable {
         return Data(try await request.collectBody(upTo: Self.maxBodyBytes).readableBytesView)
     }
 
-    /// `data` as a JSON object (400 otherwise).
+    /// `data` as a JSON object: 400 when it is not JSON or not an object, saying why; 422 naming
+    /// the key when a number is too large for any number type (`{"seed": 1e400}`), which is a
+    /// value out of range rather than broken JSON.
     private func jsonObject(_ data: Data) throws -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw APIError(.badRequest, "the body must be a JSON object")
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            let reason = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
+            if let (key, number) = Self.unrepresentableNumber(in: data, reason: reason) {
+                throw APIError(.unprocessableContent, "invalid configuration",
+                               details: ["\(key): out of range: \(number) is beyond any number a setting can hold"])
+            }
+            throw APIError(.badRequest, "the body is not valid JSON: \(DatabaseError.oneLine(reason))")
         }
+        guard let object = parsed as? [String: Any] else { throw APIError(.badRequest, "the body must be a JSON object") }
         return object
+    }
+
+    /// For a parse failure on a number literal no type holds: the key it belongs to and the literal.
+    private static func unrepresentableNumber(in data: Data, reason: String) -> (key: String, number: String)? {
+        guard reason.hasPrefix("Number "), let literal = reason.dropFirst("Number ".count).split(separator: " ").first else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let range = text.range(of: #""([^"\\]*)"\s*:\s*"# + NSRegularExpression.escapedPattern(for: String(literal)),
+                                     options: .regularExpression) else { return nil }
+        let match = text[range]
+        guard let keyEnd = match.dropFirst().firstIndex(of: "\"") else { return nil }
+        return (String(match[match.index(after: match.startIndex)..<keyEnd]), String(literal))
     }
 }
 

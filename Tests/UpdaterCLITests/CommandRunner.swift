@@ -19,9 +19,15 @@ struct CommandRunner {
     }()
 
     static func run(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil) throws -> Output {
+        try runCommand([executable.path] + arguments, environment: environment, in: folder)
+    }
+
+    /// Runs `command` (a program and its arguments; `updater` wrapped in another program, say)
+    /// in the same way.
+    static func runCommand(_ command: [String], environment: [String: String] = [:], in folder: URL? = nil) throws -> Output {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "DATABASE_UPDATER_DATABASE_URL")
         env.removeValue(forKey: "DATABASE_UPDATER_TIMEZONE")

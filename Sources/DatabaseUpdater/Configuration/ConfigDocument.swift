@@ -76,26 +76,32 @@ public enum ConfigDocument {
         }
         guard let node else { return nil }
         var budget = maxValues
-        guard fits(node, within: &budget) else {
-            throw Problem("expands to more than \(maxValues) values (aliases nested inside aliases?); a configuration is much smaller")
-        }
+        try check(node, budget: &budget)
         return node.any
     }
 
-    /// Counts `node`'s values, aliases expanded, until the budget runs out. Depth is bounded by
-    /// libyaml's nesting limit, so the recursion is too.
-    private static func fits(_ node: Node, within budget: inout Int) -> Bool {
+    /// Walks `node` before Yams turns it into Swift values: counts its values, aliases expanded,
+    /// until the budget runs out, and refuses mapping keys that are not plain scalars (a list or
+    /// mapping as a key makes Yams' conversion trap). Depth is bounded by libyaml's nesting
+    /// limit, so the recursion is too.
+    private static func check(_ node: Node, budget: inout Int) throws(Problem) {
         budget -= 1
-        if budget < 0 { return false }
+        if budget < 0 {
+            throw Problem("expands to more than \(maxValues) values (aliases nested inside aliases?); a configuration is much smaller")
+        }
         switch node {
         case .scalar, .alias:
-            return true
+            return
         case .sequence(let sequence):
-            for element in sequence where !fits(element, within: &budget) { return false }
-            return true
+            for element in sequence { try check(element, budget: &budget) }
         case .mapping(let mapping):
-            for (key, value) in mapping where !fits(key, within: &budget) || !fits(value, within: &budget) { return false }
-            return true
+            for (key, value) in mapping {
+                guard case .scalar = key else {
+                    let line = key.mark.map { " at line \($0.line), column \($0.column)" } ?? ""
+                    throw Problem("invalid YAML for a configuration: a key\(line) is a list or a mapping; keys are plain names")
+                }
+                try check(value, budget: &budget)
+            }
         }
     }
 

@@ -62,9 +62,9 @@ public enum ConfigLoader {
         if let database = overrides.database { builder.apply(key: "database", value: database, source: .flag("--database")) }
         if let level = overrides.logLevel { builder.apply(key: "logLevel", value: level, source: .flag("--log-level")) }
         if overrides.dryRun { builder.apply(key: "dryRun", value: true, source: .flag("--dry-run")) }
-        builder.problems += validate(builder.config, registry: registry)
-        if !builder.problems.isEmpty { throw ConfigurationError(problems: builder.problems, file: path) }
-        return LoadedConfig(config: builder.config, sources: builder.sources, warnings: builder.warnings)
+        builder.problems += validate(builder.config, registry: registry, tenantPositions: builder.tenantPositions)
+        if !builder.problems.isEmpty { throw ConfigurationError(problems: builder.problems.map(printable), file: path.map(printable)) }
+        return LoadedConfig(config: builder.config, sources: builder.sources, warnings: builder.warnings.map(printable))
     }
 
     /// Applies a partial configuration (decoded JSON or YAML) on top of `base`, then validates
@@ -76,13 +76,25 @@ public enum ConfigLoader {
     ) throws(ConfigurationError) -> LoadedConfig {
         var builder = Builder(config: base.config, sources: base.sources, unknownKeysAreProblems: true)
         builder.apply(mapping: partial, source: source)
-        builder.problems += validate(builder.config, registry: registry)
-        if !builder.problems.isEmpty { throw ConfigurationError(problems: builder.problems) }
-        return LoadedConfig(config: builder.config, sources: builder.sources, warnings: builder.warnings)
+        builder.problems += validate(builder.config, registry: registry, tenantPositions: builder.tenantPositions)
+        if !builder.problems.isEmpty { throw ConfigurationError(problems: builder.problems.map(printable)) }
+        return LoadedConfig(config: builder.config, sources: builder.sources, warnings: builder.warnings.map(printable))
     }
+
+    /// `line` with any control character escaped: problems and warnings quote keys and values of
+    /// the input, and an escape sequence in a file must reach nobody's terminal, nor split a
+    /// problem over two lines. (Already-escaped text stays as it is.)
+    static func printable(_ line: String) -> String { CronParseError.escaped(line, quotes: false) }
 
     /// Every problem with a configuration, one line each; empty when it is valid.
     public static func validate(_ config: UpdaterConfig, registry: UpdaterRegistry = .builtIn) -> [String] {
+        validate(config, registry: registry, tenantPositions: nil)
+    }
+
+    /// - Parameter tenantPositions: where each of `config.tenants` stood in the list it was read
+    ///   from (entries that could not be read are left out of `config.tenants`), so problems
+    ///   name the entry the user wrote.
+    static func validate(_ config: UpdaterConfig, registry: UpdaterRegistry, tenantPositions: [Int]?) -> [String] {
         var problems: [String] = []
         do { _ = try DatabaseLocation(parsing: config.database) } catch { problems.append("database: \(error.message)") }
         if TimeZone(identifier: config.timezone) == nil {
@@ -132,7 +144,8 @@ public enum ConfigLoader {
         }
         if config.tenants.isEmpty { problems.append("tenants: at least one tenant is required") }
         var seen = Set<UUID>()
-        for (index, tenant) in config.tenants.enumerated() {
+        for (position, tenant) in config.tenants.enumerated() {
+            let index = tenantPositions?[position] ?? position
             if !seen.insert(tenant.id).inserted {
                 problems.append("tenants[\(index)].id: duplicate tenant \(tenant.id.lowercaseString)")
             }
@@ -142,7 +155,7 @@ public enum ConfigLoader {
             checkSchedules(tenant.scheduleConfig ?? [:], at: "tenants[\(index)].scheduleConfig")
             checkEnabled(tenant.enabledUpdaters ?? [:], at: "tenants[\(index)].enabledUpdaters")
         }
-        return problems
+        return problems.map(printable)
     }
 
     // MARK: - Applying values
@@ -153,6 +166,8 @@ public enum ConfigLoader {
         var sources: [String: ConfigSource] = [:]
         /// Whether an unknown key is a problem (live updates) or a warning (files).
         var unknownKeysAreProblems = false
+        /// Where each tenant read stood in its list (see ``ConfigLoader/validate(_:registry:tenantPositions:)``).
+        var tenantPositions: [Int]?
         var problems: [String] = []
         var warnings: [String] = []
 
@@ -234,7 +249,11 @@ public enum ConfigLoader {
                     }
                 }
             case "tenants":
-                if let v = tenants(value) { config.tenants = v; sources[key] = source }
+                if let (v, positions) = tenants(value) {
+                    config.tenants = v
+                    tenantPositions = positions
+                    sources[key] = source
+                }
             case "misfirePolicy":
                 if let v = string(value, key) {
                     if let policy = UpdaterConfig.MisfirePolicy(rawValue: v) {
@@ -343,9 +362,11 @@ public enum ConfigLoader {
             map(value, path) { builder, v, p in builder.bool(v, p) }
         }
 
-        private mutating func tenants(_ value: Any) -> [Tenant]? {
+        /// The tenants that could be read, and where each stood in the list.
+        private mutating func tenants(_ value: Any) -> ([Tenant], [Int])? {
             guard let list = value as? [Any] else { problems.append("tenants: wrong type: expected a list, got \(describe(value))"); return nil }
             var result: [Tenant] = []
+            var positions: [Int] = []
             for (index, item) in list.enumerated() {
                 let path = "tenants[\(index)]"
                 guard let map = item as? [String: Any] else { problems.append("\(path): expected a mapping with id and customerId"); continue }
@@ -362,8 +383,9 @@ public enum ConfigLoader {
                     unknown("\(path).\(key)")
                 }
                 result.append(tenant)
+                positions.append(index)
             }
-            return result
+            return (result, positions)
         }
 
     }

@@ -60,7 +60,7 @@ public struct DatabaseError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     /// Collapses a multi-line engine message (libpq adds DETAIL/HINT lines) to its first line.
-    static func oneLine(_ text: String) -> String {
+    public static func oneLine(_ text: String) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.split(whereSeparator: \.isNewline).first.map(String.init) ?? trimmed
     }

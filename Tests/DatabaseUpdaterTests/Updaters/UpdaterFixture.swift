@@ -12,9 +12,10 @@ struct UpdaterFixture {
 
     static func make(
         _ engine: Engine, tenants: [Tenant] = [.default], registry: UpdaterRegistry = .builtIn, seed: UInt64? = 42,
-        maxConcurrent: Int = 2, timeoutSeconds: Double = 600, retentionDays: Int? = nil, location: String? = nil
+        maxConcurrent: Int = 2, timeoutSeconds: Double = 600, retentionDays: Int? = nil, location: String? = nil,
+        dataDirectory: URL? = nil
     ) async throws -> UpdaterFixture {
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent("updater-data-\(UUID().uuidString)")
+        let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("updater-data-\(UUID().uuidString)")
         var database = location
         if database == nil { database = try await TestDatabases.freshLocation(engine) }
         let config = UpdaterConfig(
