@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import UpdaterTestSupport
 @testable import DatabaseUpdater
@@ -16,8 +17,17 @@ struct CancellationTests {
     func cancellingTheTaskInterruptsARunningStatement(engine: Engine) async throws {
         let db = try await TestDatabases.fresh(engine, poolSize: 1)
         let sql = longStatement(engine)
-        let task = Task { try await db.withConnection { conn in try conn.query(sql).count } }
-        try await Task.sleep(for: .milliseconds(300))
+        // Cancelled once the body holds its connection (not after a guessed sleep: on a loaded
+        // machine the task may not have reached the pool yet, and is then cancelled before any
+        // statement, which is another test).
+        let started = Mutex(false)
+        let task = Task {
+            try await db.withConnection { conn in
+                started.withLock { $0 = true }
+                return try conn.query(sql).count
+            }
+        }
+        while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
         let cancelledAt = ContinuousClock.now
         task.cancel()
         let result = await task.result
