@@ -2,13 +2,15 @@
 SWIFT ?= swift
 BIN := .build/debug/updater
 
-.PHONY: run test deps build bench bench-quick bench-cron clean help
+.PHONY: run test deps build bench bench-quick bench-cron soak fuzz clean help
 
 help:
 	@echo "make run         build and start the service on the embedded SQLite default, demo schedules (Config/demo.yaml)"
 	@echo "make test        the whole suite, against real SQLite files and a throwaway PostgreSQL cluster"
 	@echo "make bench       ours against pgbench, sqlite3, Faker and croniter; writes BENCHMARKS.md (make bench-quick: under 3 minutes)"
 	@echo "make bench-cron  next-fire evaluations per second (release build)"
+	@echo "make soak        the release service for SOAK_MINUTES (60) under API load: RSS, fds, threads must stay flat (soak-results/)"
+	@echo "make fuzz        libFuzzer on the cron parser and the configuration loader, FUZZ_SECONDS (60) per target; fails on a crash, leak, timeout or OOM"
 
 ## Installs missing system packages (libpq-dev, libsqlite3-dev, postgresql) with apt-get.
 deps:
@@ -42,6 +44,17 @@ bench-quick: deps
 bench-cron: deps
 	$(SWIFT) build -c release --product CronBenchmark
 	.build/release/CronBenchmark --seconds 5
+
+## Resource soak: every updater every second plus API load; fails if RSS grows >= 5 MB/h after a
+## 5-minute warm-up or fds/threads move. SOAK_MINUTES=N, SOAK_API_LOAD=0, UPDATER_BIN=path (skips the build).
+soak: deps
+	SWIFT="$(SWIFT)" scripts/soak.sh
+
+## libFuzzer targets (Fuzz/, a package of its own): the cron parser and the configuration loader, each
+## for FUZZ_SECONDS, seeded from Fixtures/fuzz; reproducers in Fuzz/.artifacts/, new inputs in Fuzz/.corpus/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	SWIFT="$(SWIFT)" scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

@@ -1,3 +1,6 @@
+// libyaml itself, from Yams' own C target: the events let a document be checked before Yams
+// composes it (see `prescan`). No second copy of libyaml is built or linked.
+import CYaml
 import Foundation
 import Yams
 
@@ -10,9 +13,11 @@ import Yams
 ///   of producing a parser error about a "control character".
 /// - **Nesting**: libyaml (inside Yams) refuses documents nested deeper than 1,000 levels.
 /// - **Alias expansion**: at most ``maxValues`` values once aliases are expanded. Nine levels of
-///   nine aliases each (the "billion laughs" shape) are 342 bytes of YAML and 387 million values;
-///   Yams shares aliased nodes while composing, so the count is taken on the composed tree, with
-///   an early exit, before anything is expanded into Swift values.
+///   nine aliases each (the "billion laughs" shape) are 342 bytes of YAML and 387 million values.
+///   The count is taken on libyaml's events, before Yams composes anything (``prescan(_:)``).
+/// - **Keys** are plain scalars: a list, a mapping or an alias as a key is refused (Yams hashes
+///   keys with aliases expanded, and traps converting a list key).
+/// - **Merge keys** (`<<`) are not resolved: a chain of them costs cubic time to construct.
 public enum ConfigDocument {
     /// The largest configuration file read.
     public static let maxBytes = 1 << 20
@@ -66,43 +71,108 @@ public enum ConfigDocument {
         if text.utf8.count > maxBytes {
             throw Problem("is larger than \(maxBytes / 1024) KiB; a configuration file is a few kilobytes")
         }
+        try prescan(text)
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text, .default, .default, .utf8)
+            // Without the merge rule, `<<` is an ordinary (unknown) key: a chain of merges costs
+            // Yams' construction cubic time, and a configuration has no use for them.
+            node = try Yams.compose(yaml: text, Resolver.default.removing(.merge), .default, .utf8)
         } catch let error as YamlError {
             throw Problem("invalid YAML: \(describe(error))")
         } catch {
             throw Problem("invalid YAML: \(DatabaseError.oneLine("\(error)"))")
         }
-        guard let node else { return nil }
-        var budget = maxValues
-        try check(node, budget: &budget)
-        return node.any
+        return node?.any
     }
 
-    /// Walks `node` before Yams turns it into Swift values: counts its values, aliases expanded,
-    /// until the budget runs out, and refuses mapping keys that are not plain scalars (a list or
-    /// mapping as a key makes Yams' conversion trap). Depth is bounded by libyaml's nesting
-    /// limit, so the recursion is too.
-    private static func check(_ node: Node, budget: inout Int) throws(Problem) {
-        budget -= 1
-        if budget < 0 {
-            throw Problem("expands to more than \(maxValues) values (aliases nested inside aliases?); a configuration is much smaller")
+    /// Reads the document's events with libyaml before Yams composes it, since composing can
+    /// already take exponential time: Yams checks mapping keys for duplicates by hashing them
+    /// with aliases expanded. Refuses, in one pass and in linear time, a document of more than
+    /// ``maxValues`` values once aliases are expanded (an anchored node's expanded size is
+    /// known when it ends), and a key that is not a plain scalar (a list, a mapping or an alias:
+    /// besides the hashing, Yams' conversion traps on a list as a key). Syntax errors are
+    /// reported here too, in one line.
+    static func prescan(_ text: String) throws(Problem) {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { throw Problem("cannot be read: out of memory") }
+        defer { yaml_parser_delete(&parser) }
+        let bytes = Array(text.utf8)
+        /// An open sequence or mapping.
+        struct Frame {
+            let isMapping: Bool
+            /// For a mapping: whether its next node is a key.
+            var expectsKey = true
+            /// Values counted before it opened, and its anchor.
+            let start: Int
+            let anchor: String?
         }
-        switch node {
-        case .scalar, .alias:
-            return
-        case .sequence(let sequence):
-            for element in sequence { try check(element, budget: &budget) }
-        case .mapping(let mapping):
-            for (key, value) in mapping {
-                guard case .scalar = key else {
-                    let line = key.mark.map { " at line \($0.line), column \($0.column)" } ?? ""
-                    throw Problem("invalid YAML for a configuration: a key\(line) is a list or a mapping; keys are plain names")
-                }
-                try check(value, budget: &budget)
+        var stack: [Frame] = []
+        var anchors: [String: Int] = [:]
+        var count = 0
+        func anchorName(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+            pointer.map { String(cString: $0) }
+        }
+        func add(_ values: Int) throws(Problem) {
+            count += values
+            if count > maxValues {
+                throw Problem("expands to more than \(maxValues) values (aliases nested inside aliases?); a configuration is much smaller")
             }
         }
+        /// A node begins: refused in a key's place unless it is a scalar.
+        func begin(_ kind: String, at mark: yaml_mark_t, scalar: Bool) throws(Problem) {
+            guard let parent = stack.last, parent.isMapping, parent.expectsKey, !scalar else { return }
+            throw Problem("invalid YAML for a configuration: the key at line \(mark.line + 1), column \(mark.column + 1) is \(kind); keys are plain names")
+        }
+        /// A node ended: the next node of a mapping switches between key and value.
+        func ended() {
+            if let last = stack.indices.last, stack[last].isMapping { stack[last].expectsKey.toggle() }
+        }
+        try bytes.withUnsafeBufferPointer { (buffer) throws(Problem) in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+            var done = false
+            while !done {
+                var event = yaml_event_t()
+                guard yaml_parser_parse(&parser, &event) == 1 else { throw Problem("invalid YAML: \(parserProblem(parser))") }
+                defer { yaml_event_delete(&event) }
+                switch event.type {
+                case YAML_STREAM_END_EVENT:
+                    done = true
+                case YAML_SCALAR_EVENT:
+                    try begin("a scalar", at: event.start_mark, scalar: true)
+                    try add(1)
+                    if let anchor = anchorName(event.data.scalar.anchor) { anchors[anchor] = 1 }
+                    ended()
+                case YAML_ALIAS_EVENT:
+                    try begin("an alias", at: event.start_mark, scalar: false)
+                    try add(anchorName(event.data.alias.anchor).flatMap { anchors[$0] } ?? 1)
+                    ended()
+                case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+                    let mapping = event.type == YAML_MAPPING_START_EVENT
+                    try begin(mapping ? "a mapping" : "a list", at: event.start_mark, scalar: false)
+                    let anchor = anchorName(mapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
+                    stack.append(Frame(isMapping: mapping, start: count, anchor: anchor))
+                    try add(1)
+                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                    if let frame = stack.popLast(), let anchor = frame.anchor { anchors[anchor] = count - frame.start }
+                    ended()
+                default:
+                    break  // stream and document starts and ends
+                }
+            }
+        }
+    }
+
+    /// libyaml's error, in one line with a 1-based position.
+    private static func parserProblem(_ parser: yaml_parser_t) -> String {
+        var problem = parser.problem.map { String(cString: $0) } ?? "unreadable input"
+        if problem.hasPrefix("Maximum nesting level reached") {
+            problem = "nested deeper than 1000 levels"
+        }
+        let mark = parser.problem_mark
+        var text = "\(problem) at line \(mark.line + 1), column \(mark.column + 1)"
+        if let context = parser.context.map({ String(cString: $0) }) { text += " (\(context))" }
+        return text
     }
 
     /// A Yams error on one line: the problem and where, without the quoted source line.
