@@ -82,7 +82,57 @@ public enum ConfigDocument {
         } catch {
             throw Problem("invalid YAML: \(DatabaseError.oneLine("\(error)"))")
         }
-        return node?.any
+        return node.map(value)
+    }
+
+    /// The Swift value of a composed node, for the loader's typed reads: mappings, lists, and
+    /// for scalars the YAML type their resolved tag names — converted here rather than by Yams'
+    /// constructor, which traps on what it cannot hold (a base-60 integer such as
+    /// `-922337203685477580:9` overflows its `Int` arithmetic: found by FuzzConfig). A number no
+    /// type can hold stays text, and the loader's typed read says what is wrong with it.
+    static func value(_ node: Node) -> Any {
+        switch node {
+        case .scalar(let scalar):
+            return scalarValue(scalar.string, tag: node.tag.rawValue)
+        case .alias(let alias):
+            return alias.anchor.rawValue
+        case .sequence(let sequence):
+            return sequence.map(value)
+        case .mapping(let mapping):
+            var result: [String: Any] = [:]
+            for (key, element) in mapping {
+                // Keys are scalars (``prescan(_:)``), and duplicates are a composing error.
+                if case .scalar(let scalar) = key { result[scalar.string] = value(element) }
+            }
+            return result
+        }
+    }
+
+    private static func scalarValue(_ text: String, tag: String) -> Any {
+        switch tag {
+        case Tag.Name.null.rawValue:
+            return NSNull()
+        case Tag.Name.bool.rawValue:
+            return ["true", "yes", "on"].contains(text.lowercased())
+        case Tag.Name.int.rawValue:
+            let digits = text.replacingOccurrences(of: "_", with: "")
+            let negative = digits.hasPrefix("-")
+            let unsigned = digits.hasPrefix("-") || digits.hasPrefix("+") ? String(digits.dropFirst()) : digits
+            for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] where unsigned.hasPrefix(prefix) {
+                guard let magnitude = Int(unsigned.dropFirst(2), radix: radix) else { return text }
+                return negative ? -magnitude : magnitude
+            }
+            return Int(digits) ?? text
+        case Tag.Name.float.rawValue:
+            switch text.lowercased() {
+            case ".inf", "+.inf": return Double.infinity
+            case "-.inf": return -Double.infinity
+            case ".nan": return Double.nan
+            default: return Double(text.replacingOccurrences(of: "_", with: "")) ?? text
+            }
+        default:
+            return text
+        }
     }
 
     /// Reads the document's events with libyaml before Yams composes it, since composing can

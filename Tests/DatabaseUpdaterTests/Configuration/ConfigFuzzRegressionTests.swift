@@ -253,6 +253,27 @@ struct ConfigFuzzRegressionTests {
 
     // MARK: - Found by fuzzing, still open
 
+    /// A base-60 integer too large for `Int` (`misfireLimit: -922337203685477580:9`, YAML 1.1's
+    /// sexagesimal form, also with an explicit `!!int`) overflowed the arithmetic of Yams'
+    /// constructor: a trap. Scalars are converted by ConfigDocument now, and a number no type
+    /// holds stays text for the typed read to name. Loaded in a child process, so a regression
+    /// fails this test instead of ending the run. Found by FuzzConfig.
+    @Test func baseSixtyNumbersAreAWrongTypeNotATrap() async {
+        await #expect(processExitsWith: .success) {
+            for name in ["sexagesimal-int-overflow.yaml", "sexagesimal-int-tagged.yaml"] {
+                guard case .failure(let error) = ConfigFuzzRegressionTests.load(try ConfigFuzzRegressionTests.contents("regressions/config/\(name)")),
+                      error.problems.contains(where: { $0.hasPrefix("misfireLimit: wrong type: expected a whole number") }) else { exit(1) }
+            }
+        }
+    }
+
+    /// YAML's other number forms still read as numbers: hexadecimal, underscores, infinities.
+    @Test func yamlNumberFormsAreRead() throws {
+        let loaded = try ConfigLoader.load(data: Data("misfireLimit: 0x1F\nshutdownGracePeriodSeconds: 1_0.5\nseed: ~\ndryRun: true\n".utf8), name: "n.yaml")
+        #expect(loaded.config.misfireLimit == 31 && loaded.config.shutdownGracePeriodSeconds == 10.5)
+        #expect(loaded.config.seed == nil && loaded.config.dryRun)
+    }
+
     /// A chain of 300 merges (`m_i: &m_i {<<: *m_(i-1), k_i: v}`, 9 KB): Yams flattened every
     /// merge again for every mapping that includes it, cubic in the chain's length (6.6 s for
     /// `updater config validate` in a debug build, a libFuzzer timeout under sanitizers). Merge
