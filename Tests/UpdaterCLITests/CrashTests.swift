@@ -33,8 +33,9 @@ struct CrashTests {
             tenants:
             \(Self.tenants.map { "  - id: \($0.lowercaseString)\n    customerId: cust-1" }.joined(separator: "\n"))
             """, in: folder)
-        var random = SplitMix(seed: ProcessInfo.processInfo.environment["CRASH_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max))
-        let replay = "replay with CRASH_SEED=\(random.seed)"
+        let seed = ProcessInfo.processInfo.environment["CRASH_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
+        var random = SeededRandom(seed: seed)
+        let replay = "replay with CRASH_SEED=\(seed)"
         for kill in 0..<Self.kills {
             let service = try ServiceProcess(["start", "--config", config, "--no-api"], in: folder)
             // Anywhere from start-up (migrating, restoring) to the middle of executions.
@@ -108,24 +109,5 @@ struct CrashTests {
 
     private func count(_ database: any Database, _ sql: String) async throws -> Int {
         Int(try await database.withConnection { conn in try conn.query(sql).first?["n"].intValue } ?? -1)
-    }
-}
-
-/// A small seeded generator (SplitMix64), so a failing run's kill moments can be replayed.
-private struct SplitMix {
-    let seed: UInt64
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.seed = seed
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

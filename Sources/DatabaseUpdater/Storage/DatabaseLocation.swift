@@ -69,14 +69,7 @@ public enum DatabaseFactory {
 
     /// Opens the database at `location` and checks that it answers.
     public static func open(_ location: DatabaseLocation, poolSize: Int = 2) async throws -> any Database {
-        let database = try make(location, poolSize: poolSize)
-        do {
-            _ = try await database.withConnection { _ in true }
-        } catch {
-            await database.close()
-            throw error
-        }
-        return database
+        try await answering(try make(location, poolSize: poolSize))
     }
 
     /// Opens an existing database at `location` for reading, creating nothing (`status`,
@@ -88,7 +81,11 @@ public enum DatabaseFactory {
         guard FileManager.default.fileExists(atPath: path) else {
             throw DatabaseError(.connection, "no database at \(path) yet (the first execution creates it)")
         }
-        let database = try SQLiteDatabase(path: path, poolSize: poolSize, readOnly: true)
+        return try await answering(try SQLiteDatabase(path: path, poolSize: poolSize, readOnly: true))
+    }
+
+    /// `database` once it has answered; closed, and the error thrown, when it does not.
+    private static func answering(_ database: any Database) async throws -> any Database {
         do {
             _ = try await database.withConnection { _ in true }
         } catch {
