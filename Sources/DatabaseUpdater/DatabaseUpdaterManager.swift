@@ -146,14 +146,25 @@ public actor DatabaseUpdaterManager {
     private func prepareDatabase() async throws -> [ExecutionKey: Date] {
         try await Migrator.migrate(database, now: clock.now())
         try await TenantStore.ensure(configuration.tenants, in: database, now: clock.now())
-        // Records lost in a crash finished just before it: after the history's latest, give or
-        // take executions that were still running then (a generous five minutes covers them).
-        let since = try await history.latestFinish().map { $0.addingTimeInterval(-300) }
-        let restored = try await history.restore(committed: try await FireLog.records(in: database, finishedSince: since))
+        // An updater and tenant run one execution at a time, so the records a crash lost are
+        // its latest: from the latest the history holds (give or take five minutes) on.
+        var restored = 0
+        let keys = scheduledKeys
+        for key in keys {
+            let since = try await history.lastRecordedFire(updater: key.updater, tenant: key.tenant).map { $0.addingTimeInterval(-300) }
+            restored += try await history.restore(committed: try await FireLog.records(of: key, scheduledSince: since, in: database))
+        }
         if restored > 0 {
             logger.warning("execution history restored from the target database's fire log", metadata: ["records": "\(restored)"])
         }
-        return try await FireLog.lastFires(in: database)
+        return try await FireLog.lastFires(of: keys, in: database)
+    }
+
+    /// Every updater and tenant the configuration enables.
+    private var scheduledKeys: [ExecutionKey] {
+        configuration.tenants.flatMap { tenant in
+            registry.all.filter { configuration.isEnabled($0, tenant: tenant) }.map { ExecutionKey(updater: $0.name, tenant: tenant.id) }
+        }
     }
 
     private func launch(sources: [String: ConfigSource]) async {

@@ -39,7 +39,11 @@ extension Updater {
             var note: String?
             do {
                 let database = try await DatabaseFactory.openExisting(config.database)
-                do { committed = try await FireLog.lastFires(in: database) } catch { note = "the target database has no fire log yet" }
+                let keys = config.tenants.flatMap { tenant in
+                    UpdaterRegistry.builtIn.all.filter { config.isEnabled($0, tenant: tenant) }
+                        .map { ExecutionKey(updater: $0.name, tenant: tenant.id) }
+                }
+                do { committed = try await FireLog.lastFires(of: keys, in: database) } catch { note = "the target database has no fire log yet" }
                 await database.close()
             } catch {
                 note = "the target database was not read (\((error as? DatabaseError)?.message ?? "\(error)")); fires may have committed since the last recorded one"

@@ -120,13 +120,12 @@ public final class Executor: Sendable {
         do {
             let output = try await StatementDeadline.$current.withValue(deadline) {
                 try await database.transaction(rollback: request.dryRun) { conn in
-                    // The fire log's row first (a claim on the fire) and completed last: it commits
-                    // exactly when the rows do.
-                    try FireLog.claim(conn, target: target, executionID: id, request: request, startedAt: started)
                     var context = UpdaterContext(tenant: request.tenant, fireTime: request.scheduledAt, random: random,
                                                  dryRun: request.dryRun, retentionDays: retention, connection: conn)
                     try request.updater.run(&context)
-                    try FireLog.complete(conn, executionID: id, rows: ExecutionRecord.rowCounts(context.changes), finishedAt: clock.now())
+                    // The fire log's row last: it commits exactly when the rows do.
+                    try FireLog.record(conn, target: target, executionID: id, request: request, startedAt: started,
+                                       finishedAt: clock.now(), rows: ExecutionRecord.rowCounts(context.changes))
                     return UpdaterOutput(changes: context.changes, samples: context.samples)
                 }
             }
@@ -154,7 +153,7 @@ public final class Executor: Sendable {
         case .failure(let error as ExecutionTimedOut):
             return await finish(request, id: id, started: started, outcome: .timedOut, changes: [], samples: nil,
                                 error: error.description)
-        case .failure(let error) where FireLog.isDuplicateFire(error):
+        case .failure(let error) where await alreadyTookEffect(request, failedWith: error):
             return await finish(request, id: id, started: started, outcome: .skipped, changes: [], samples: nil,
                                 error: "already took effect: the target database's fire log holds a committed execution of this fire")
         case .failure(let error) where Self.isInterruption(error):
@@ -222,6 +221,17 @@ public final class Executor: Sendable {
         if record.dryRun { metadata["dryRun"] = "true" }
         if let error = record.error { metadata["error"] = "\(error)" }
         return metadata
+    }
+
+    /// Whether a fire failed because it had already taken effect: the fire log's key refused it,
+    /// or (with a fixed seed) the rows it would write again were refused first and the fire
+    /// log holds the fire.
+    private func alreadyTookEffect(_ request: Request, failedWith error: any Error) async -> Bool {
+        guard request.trigger != .manual else { return false }
+        if FireLog.isDuplicateFire(error) { return true }
+        guard (error as? DatabaseError)?.kind == .constraintViolation else { return false }
+        let key = ExecutionKey(updater: request.updater.name, tenant: request.tenant.id)
+        return (try? await FireLog.contains(key, at: request.scheduledAt, in: database, target: target)) ?? false
     }
 
     /// Whether `error` says a statement was interrupted or refused (cancellation or deadline).

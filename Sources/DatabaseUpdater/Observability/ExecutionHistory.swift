@@ -63,7 +63,6 @@ public final class ExecutionHistory: Sendable {
                 ALTER TABLE executions ADD COLUMN missed_first TEXT;
                 ALTER TABLE executions ADD COLUMN missed_count INTEGER;
                 ALTER TABLE executions ADD COLUMN missed_count_exact INTEGER;
-                CREATE INDEX executions_finished ON executions (finished_at);
                 """,
             postgres: ""),
     ]
@@ -157,11 +156,13 @@ public final class ExecutionHistory: Sendable {
         }
     }
 
-    /// When the latest record finished; nil for an empty history.
-    public func latestFinish() async throws -> Date? {
+    /// The latest fire time of a real (not dry-run) execution of `updater` for `tenant` that
+    /// the history holds, whatever its trigger and outcome.
+    public func lastRecordedFire(updater: String, tenant: UUID) async throws -> Date? {
         await flush()
         return try await database.withConnection { conn in
-            try conn.query("SELECT MAX(finished_at) AS last FROM executions").first?["last"].dateValue
+            try conn.query("SELECT MAX(scheduled_at) AS last FROM executions WHERE updater = $1 AND tenant = $2 AND dry_run = 0",
+                           .text(updater), .uuid(tenant)).first?["last"].dateValue
         }
     }
 

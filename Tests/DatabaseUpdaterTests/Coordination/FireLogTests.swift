@@ -18,8 +18,10 @@ struct FireLogTests {
         Executor.Request(updater: ServiceTicketsUpdater(), tenant: .default, scheduledAt: fireTime, dryRun: dryRun, seed: seed, trigger: trigger)
     }
 
-    /// A fire run a second time (whatever its seed) is refused by the fire log before writing
-    /// anything; manual executions are not fires and may share its time.
+    /// A fire run a second time is refused, whatever its seed: by the fire log's key at its
+    /// commit, or (the same seed) by its own rows first; either way it is recorded as having
+    /// already taken effect and writes nothing. Manual executions are not fires and may share
+    /// its time.
     @Test(arguments: Engine.allCases)
     func aFireTakesEffectOnce(engine: Engine) async throws {
         let fixture = try await UpdaterFixture.make(engine)
@@ -31,12 +33,16 @@ struct FireLogTests {
         #expect(again.outcome == .skipped)
         #expect(again.error?.hasPrefix("already took effect") == true, "\(again.error ?? "")")
         #expect(try await fixture.count("service_tickets") == tickets)
+        let sameSeed = await executor.execute(request(.scheduled, seed: 1))
+        #expect(sameSeed.outcome == .skipped && sameSeed.error?.hasPrefix("already took effect") == true, "\(sameSeed.error ?? "")")
         let dry = await executor.execute(request(.scheduled, seed: 3, dryRun: true))
         #expect(dry.outcome == .skipped)  // a dry run meets the same refusal a real run would
         let manual = await executor.execute(request(.manual, seed: 4))
         #expect(manual.outcome == .succeeded, "\(manual.error ?? "")")
-        let rows = try await fixture.query("SELECT execution_id, trigger, row_counts FROM \(FireLog.table(engine == .sqlite ? .sqlite : .postgres)) ORDER BY trigger DESC")
+        let rows = try await fixture.query(
+            "SELECT execution_id, manual_execution, row_counts FROM \(FireLog.table(engine == .sqlite ? .sqlite : .postgres)) ORDER BY trigger DESC")
         #expect(rows.map { $0["execution_id"].uuidValue } == [first.id, manual.id])
+        #expect(rows.map { $0["manual_execution"].stringValue } == ["", manual.id.lowercaseString])
         #expect(rows.first?["row_counts"].stringValue == ExecutionRecord.rowsJSON(first.rows))
         await fixture.close()
     }
@@ -69,7 +75,11 @@ struct FireLogTests {
             #expect(found.outcome == .succeeded && found.error == nil && found.rows == record.rows && found.updater == record.updater)
             #expect(found.scheduledAt == record.scheduledAt && found.seed == record.seed)
         }
-        #expect(try await reopened.manager.history.restore(committed: try await FireLog.records(in: await reopened.database, finishedSince: nil)) == 0)
+        // Restoring again changes nothing.
+        let key = ExecutionKey(updater: "service_tickets", tenant: Tenant.default.id)
+        let committed = try await FireLog.records(of: key, scheduledSince: nil, in: await reopened.database)
+        #expect(committed.map(\.id) == [records[0].id])
+        #expect(try await reopened.manager.history.restore(committed: committed) == 0)
         await reopened.close()
     }
 }
