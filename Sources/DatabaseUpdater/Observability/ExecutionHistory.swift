@@ -25,6 +25,8 @@ public final class ExecutionHistory: Sendable {
 
     private let database: SQLiteDatabase
     private let pending = Mutex(Queue())
+    /// Running per-updater totals for ``metrics()``, and how many times they were reset.
+    private let totals = Mutex((generation: 0, totals: ExecutionTotals()))
     private let logger = Logger(label: "updater.history")
 
     static let migrations: [Migration] = [
@@ -175,7 +177,7 @@ public final class ExecutionHistory: Sendable {
     public func restore(committed records: [ExecutionRecord]) async throws -> Int {
         await flush()
         guard !records.isEmpty else { return 0 }
-        return try await database.transaction { conn in
+        let changed = try await database.transaction { conn in
             var changed = 0
             for record in records {
                 changed += try conn.execute(
@@ -193,6 +195,11 @@ public final class ExecutionHistory: Sendable {
             }
             return changed
         }
+        if changed > 0 {
+            // Records changed in place: count everything again next time.
+            totals.withLock { $0 = (generation: $0.generation + 1, totals: ExecutionTotals()) }
+        }
+        return changed
     }
 
     /// The most recent records, newest first, optionally for one updater.
@@ -241,43 +248,21 @@ public final class ExecutionHistory: Sendable {
         }
     }
 
-    /// Per-updater metrics over every real (not dry-run) execution.
+    /// Per-updater metrics over every real (not dry-run) execution: the running totals
+    /// (``ExecutionTotals``), brought up to date with the records written since the last call.
     public func metrics() async throws -> [UpdaterMetrics] {
         await flush()
-        return try await database.withConnection { conn in
-            let totals = try conn.query(
-                """
-                SELECT updater,
-                       SUM(CASE WHEN outcome <> 'skipped' THEN 1 ELSE 0 END) AS total,
-                       SUM(CASE WHEN outcome = 'succeeded' THEN 1 ELSE 0 END) AS succeeded,
-                       SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) AS failed,
-                       SUM(CASE WHEN outcome = 'timed_out' THEN 1 ELSE 0 END) AS timed_out,
-                       SUM(CASE WHEN outcome = 'skipped' THEN COALESCE(missed_count, 1) ELSE 0 END) AS skipped,
-                       AVG(CASE WHEN outcome <> 'skipped' THEN duration_seconds END) AS average_duration
-                FROM executions WHERE dry_run = 0 GROUP BY updater ORDER BY updater
-                """)
-            return try totals.map { row in
-                let name = row["updater"].stringValue ?? ""
-                let last = try conn.query(
-                    "SELECT started_at, duration_seconds, outcome FROM executions WHERE updater = $1 AND dry_run = 0 AND outcome <> 'skipped' ORDER BY started_at DESC LIMIT 1",
-                    .text(name)).first
-                let lastError = try conn.query(
-                    "SELECT error FROM executions WHERE updater = $1 AND dry_run = 0 AND error IS NOT NULL AND outcome <> 'skipped' ORDER BY started_at DESC LIMIT 1",
-                    .text(name)).first?["error"].stringValue
-                return UpdaterMetrics(
-                    updater: name,
-                    totalExecutions: Int(row["total"].intValue ?? 0),
-                    successfulExecutions: Int(row["succeeded"].intValue ?? 0),
-                    failedExecutions: Int(row["failed"].intValue ?? 0),
-                    timedOutExecutions: Int(row["timed_out"].intValue ?? 0),
-                    skippedExecutions: Int(row["skipped"].intValue ?? 0),
-                    averageDurationSeconds: row["average_duration"].doubleValue,
-                    lastDurationSeconds: last?["duration_seconds"].doubleValue,
-                    lastExecutionTime: last?["started_at"].dateValue,
-                    lastOutcome: last?["outcome"].stringValue.flatMap(ExecutionRecord.Outcome.init(rawValue:)),
-                    lastError: lastError)
-            }
+        let (generation, current) = totals.withLock { $0 }
+        let advanced = try await database.withConnection { conn in
+            var advanced = current
+            try advanced.advance(conn)
+            return advanced
         }
+        // Kept unless a concurrent call got further, or a restore reset the totals, meanwhile.
+        totals.withLock { state in
+            if state.generation == generation && advanced.watermark > state.totals.watermark { state.totals = advanced }
+        }
+        return advanced.metrics
     }
 
     /// Writes what is queued, then closes the state file.

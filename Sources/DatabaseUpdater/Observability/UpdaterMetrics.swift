@@ -27,7 +27,7 @@ public struct UpdaterMetrics: Codable, Sendable, Equatable {
 /// for Prometheus means a registry lookup under its lock with the dimensions hashed as strings,
 /// and every execution reports three or four.
 final class ExecutionMetricsReporter: Sendable {
-    private struct ExecutionKey: Hashable {
+    private struct OutcomeLabels: Hashable {
         let updater: String
         let tenant: UUID
         let outcome: ExecutionRecord.Outcome
@@ -48,13 +48,13 @@ final class ExecutionMetricsReporter: Sendable {
     }
 
     private struct Made {
-        var executions: [ExecutionKey: Counter] = [:]
+        var executions: [OutcomeLabels: Counter] = [:]
         var durations: [String: Timer] = [:]
         var startLateness: [String: Recorder] = [:]
         var rows: [RowKey: Counter] = [:]
 
         mutating func handles(for record: ExecutionRecord, factory: any MetricsFactory) -> Handles {
-            let key = ExecutionKey(updater: record.updater, tenant: record.tenant, outcome: record.outcome)
+            let key = OutcomeLabels(updater: record.updater, tenant: record.tenant, outcome: record.outcome)
             let executions: Counter
             if let made = self.executions[key] {
                 executions = made
