@@ -132,6 +132,30 @@ struct BadInputTests {
         #expect(await service.waitForExit() == 0)
     }
 
+    /// `start` on a data folder it cannot write, or with a history file that is not a database:
+    /// one line naming the folder or file, a non-zero exit, nothing started.
+    @Test func startSaysWhatIsWrongWithItsDataFolder() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer {
+            _ = chmod(folder.appendingPathComponent("data").path, 0o755)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        let config = try isolatedConfig(in: folder)
+        let data = folder.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try Data("not a database, only text in the history's place".utf8).write(to: data.appendingPathComponent("state.sqlite"))
+        let corrupt = try CommandRunner.run(["start", "--no-api", "--config", config], in: folder)
+        #expect(corrupt.status == 1 && corrupt.stderr.contains("cannot use the execution history \(data.path)/state.sqlite"), "\(corrupt.stderr)")
+        #expect(corrupt.stderr.split(separator: "\n").count == 1, "\(corrupt.stderr)")
+        try FileManager.default.removeItem(at: data.appendingPathComponent("state.sqlite"))
+        _ = chmod(data.path, 0o555)
+        let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
+        _ = chmod(folder.path, 0o777)  // the log folder may be made; the data folder may not be written
+        let readOnly = try CommandRunner.runCommand(asUser + [CommandRunner.executable.path, "start", "--no-api", "--config", config], in: folder)
+        #expect(readOnly.status == 1 && readOnly.stderr.hasPrefix("Error: cannot use the data folder \(data.path)"), "\(readOnly.stderr)")
+        #expect(readOnly.stderr.split(separator: "\n").count == 1, "\(readOnly.stderr)")
+    }
+
     /// `status` on a data folder it cannot write: it reads the history and says so; it creates
     /// nothing. (As root every folder is writable, so the command runs as `nobody` then.)
     @Test func statusWorksOnAReadOnlyDataFolder() throws {

@@ -70,9 +70,17 @@ public final class ExecutionHistory: Sendable {
     ]
 
     /// Opens (creating and migrating) the history in `directory/state.sqlite`.
+    /// - Throws: ``DatabaseError`` naming the file when it cannot be used (not writable, not a
+    ///   SQLite database).
     public init(directory: URL) async throws {
-        database = try SQLiteDatabase(path: directory.appendingPathComponent("state.sqlite").path, poolSize: 2)
-        try await Migrator.migrate(database, migrations: Self.migrations)
+        let path = directory.appendingPathComponent("state.sqlite").path
+        do {
+            database = try SQLiteDatabase(path: path, poolSize: 2)
+            try await Migrator.migrate(database, migrations: Self.migrations)
+        } catch let error as DatabaseError {
+            throw DatabaseError(error.kind, "cannot use the execution history \(path): \(error.message)",
+                                sqlState: error.sqlState, resultCode: error.resultCode)
+        }
     }
 
     private init(readOnly path: String) throws {
