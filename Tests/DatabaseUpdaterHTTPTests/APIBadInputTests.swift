@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #endif
 import Testing
+import UpdaterTestSupport
 
 /// Requests a hostile or careless client sends: every answer is a 4xx with the API's JSON error
 /// body, nothing changes, and the service keeps running.
@@ -14,10 +15,10 @@ struct APIBadInputTests {
     @Test func unparseableRequestsGetAJSONError() async throws {
         let api = try await APIHarness.start()
         let huge = String(repeating: "a", count: 100_000)
-        let oversized = try RawHTTP.send("GET \(base)/status HTTP/1.1\r\nHost: x\r\nX-Big: \(huge)\r\n\r\n", port: api.port)
+        let oversized = try await RawHTTP.send("GET \(base)/status HTTP/1.1\r\nHost: x\r\nX-Big: \(huge)\r\n\r\n", port: api.port)
         #expect(oversized.status == 400, "\(oversized.head)")
         #expect(oversized.json?["error"] as? String == "request headers too large", "\(oversized.body)")
-        let conflicting = try RawHTTP.send(
+        let conflicting = try await RawHTTP.send(
             "POST \(base)/stop HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}", port: api.port)
         #expect(conflicting.status == 400, "\(conflicting.head)")
         #expect(conflicting.json?["error"] as? String == "invalid or conflicting Content-Length header", "\(conflicting.body)")
@@ -63,8 +64,13 @@ enum RawHTTP {
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] }
     }
 
-    /// Sends `request` to 127.0.0.1:`port` and reads until the server closes the connection.
-    static func send(_ request: String, port: Int) throws -> Reply {
+    /// Sends `request` to 127.0.0.1:`port` and reads until the server closes the connection, on
+    /// a thread of its own (see ``onOwnThread(_:)``).
+    static func send(_ request: String, port: Int) async throws -> Reply {
+        try await onOwnThread { try exchange(request, port: port) }
+    }
+
+    private static func exchange(_ request: String, port: Int) throws -> Reply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
         defer { close(fd) }

@@ -1,4 +1,5 @@
 import Foundation
+import UpdaterTestSupport
 
 /// Runs the built `updater` executable as a user would, capturing its output and exit status.
 struct CommandRunner {
@@ -18,13 +19,17 @@ struct CommandRunner {
         return URL(fileURLWithPath: ".build/debug/updater")
     }()
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil) throws -> Output {
-        try runCommand([executable.path] + arguments, environment: environment, in: folder)
+    static func run(_ arguments: [String], environment: [String: String] = [:], in folder: URL? = nil) async throws -> Output {
+        try await runCommand([executable.path] + arguments, environment: environment, in: folder)
     }
 
     /// Runs `command` (a program and its arguments; `updater` wrapped in another program, say)
-    /// in the same way.
-    static func runCommand(_ command: [String], environment: [String: String] = [:], in folder: URL? = nil) throws -> Output {
+    /// in the same way, waiting for it on a thread of its own (see ``onOwnThread(_:)``).
+    static func runCommand(_ command: [String], environment: [String: String] = [:], in folder: URL? = nil) async throws -> Output {
+        try await onOwnThread { try runBlocking(command, environment: environment, in: folder) }
+    }
+
+    private static func runBlocking(_ command: [String], environment: [String: String], in folder: URL?) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())

@@ -8,7 +8,7 @@ struct ObservationCommandTests {
         #"{"label":"updater","level":"\#(level)","message":"\#(message)","metadata":{},"time":"\#(time)"}"#
     }
 
-    @Test func logsCountThreePrintsTheLastThreeAcrossADayBoundary() throws {
+    @Test func logsCountThreePrintsTheLastThreeAcrossADayBoundary() async throws {
         let folder = try CommandRunner.temporaryFolder()
         let logs = folder.appendingPathComponent("logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
@@ -18,16 +18,16 @@ struct ObservationCommandTests {
         try [entry("2026-11-24T00:00:00.000Z", "info", "three"), entry("2026-11-24T00:00:01.000Z", "error", "four")]
             .joined(separator: "\n").appending("\n")
             .write(to: logs.appendingPathComponent("database-updater-2026-11-24.log"), atomically: true, encoding: .utf8)
-        let result = try CommandRunner.run(["logs", "--count", "3"], in: folder)
+        let result = try await CommandRunner.run(["logs", "--count", "3"], in: folder)
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines.map { $0.split(separator: " ").last.map(String.init) } == ["two", "three", "four"])
         #expect(lines[0].hasPrefix("2026-11-23T23:59:59.000Z WARN"))
-        let warnings = try CommandRunner.run(["logs", "--count", "10", "--level", "warn", "--json"], in: folder)
+        let warnings = try await CommandRunner.run(["logs", "--count", "10", "--level", "warn", "--json"], in: folder)
         let messages = try warnings.stdout.split(separator: "\n").map { try JSONDecoder().decode(LogEntry.self, from: Data($0.utf8)).message }
         #expect(messages == ["two", "four"])
-        let bad = try CommandRunner.run(["logs", "--level", "loud"], in: folder)
+        let bad = try await CommandRunner.run(["logs", "--level", "loud"], in: folder)
         #expect(bad.status != 0)
     }
 
@@ -70,19 +70,19 @@ struct ObservationCommandTests {
         #expect(entries.contains { $0.message == "service started" })
         #expect(entries.contains { $0.message == "execution" && $0.metadata["updater"] == "service_tickets" && $0.metadata["outcome"] == "succeeded" })
         #expect(entries.last?.message == "service stopped")
-        let logs = try CommandRunner.run(["logs", "--count", "200", "--config", config], in: folder)
+        let logs = try await CommandRunner.run(["logs", "--count", "200", "--config", config], in: folder)
         #expect(logs.stdout.contains("service stopped"))
     }
 
-    @Test func statusWorksWithoutARunningServiceAndShowsMetrics() throws {
+    @Test func statusWorksWithoutARunningServiceAndShowsMetrics() async throws {
         let folder = try CommandRunner.temporaryFolder()
-        _ = try CommandRunner.run(["execute", "service_tickets"], in: folder)
-        _ = try CommandRunner.run(["execute", "business_records"], in: folder)
-        let human = try CommandRunner.run(["status"], in: folder)
+        _ = try await CommandRunner.run(["execute", "service_tickets"], in: folder)
+        _ = try await CommandRunner.run(["execute", "business_records"], in: folder)
+        let human = try await CommandRunner.run(["status"], in: folder)
         #expect(human.status == 0, "\(human.stderr)")
         #expect(human.stdout.contains("service: not running"))
         #expect(human.stdout.contains("database: sqlite:data/updater.sqlite — reachable"))
-        let json = try CommandRunner.run(["status", "--json"], in: folder)
+        let json = try await CommandRunner.run(["status", "--json"], in: folder)
         let status = try JSONCoding.decoder().decode(ServiceStatus.self, from: Data(json.stdout.utf8))
         #expect(!status.running)
         #expect(status.schedules.count == 3)
@@ -90,18 +90,18 @@ struct ObservationCommandTests {
         #expect(status.metrics.first { $0.updater == "service_tickets" }?.successfulExecutions == 1)
     }
 
-    @Test func statusSaysWhenTheDatabaseIsDownWithoutThePassword() throws {
+    @Test func statusSaysWhenTheDatabaseIsDownWithoutThePassword() async throws {
         let folder = try CommandRunner.temporaryFolder()
-        let result = try CommandRunner.run(["status", "--database", "postgres://app:S3cret-pw@127.0.0.1:1/crm"], in: folder)
+        let result = try await CommandRunner.run(["status", "--database", "postgres://app:S3cret-pw@127.0.0.1:1/crm"], in: folder)
         #expect(result.status == 0)
         #expect(result.stdout.contains("database: postgres://app:***@127.0.0.1:1/crm — unreachable"))
         #expect(!result.stdout.contains("S3cret-pw") && !result.stderr.contains("S3cret-pw"))
     }
 
-    @Test func configShowsSourcesAndHidesThePassword() throws {
+    @Test func configShowsSourcesAndHidesThePassword() async throws {
         let folder = try CommandRunner.temporaryFolder()
         let config = try ServiceFixture.writeConfig("timezone: Europe/Paris\nscheduleConfig: { newLeads: \"0 0 */2 * * *\" }\n", in: folder)
-        let result = try CommandRunner.run(["config", "--config", config],
+        let result = try await CommandRunner.run(["config", "--config", config],
                                            environment: ["DATABASE_UPDATER_DATABASE_URL": "postgres://app:S3cret-pw@db/crm",
                                                          "DATABASE_UPDATER_API_TOKEN": "T0ken-S3cret-0123456789"], in: folder)
         #expect(result.status == 0)
@@ -111,7 +111,7 @@ struct ObservationCommandTests {
         #expect(!result.stdout.contains("S3cret-pw"))
         #expect(result.stdout.contains("token: set, hidden   (environment DATABASE_UPDATER_API_TOKEN)"))
         #expect(!result.stdout.contains("T0ken-S3cret"))
-        let json = try CommandRunner.run(["config", "--json"], environment: ["DATABASE_UPDATER_DATABASE_URL": "postgres://app:S3cret-pw@db/crm"], in: folder)
+        let json = try await CommandRunner.run(["config", "--json"], environment: ["DATABASE_UPDATER_DATABASE_URL": "postgres://app:S3cret-pw@db/crm"], in: folder)
         #expect(json.status == 0)
         #expect(!json.stdout.contains("S3cret-pw"))
         #expect(json.stdout.contains(#""database" : "environment DATABASE_UPDATER_DATABASE_URL""#))

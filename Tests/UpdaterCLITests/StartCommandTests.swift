@@ -42,7 +42,7 @@ struct StartCommandTests {
         let config = try ServiceFixture.writeConfig("database: sqlite:data/target.sqlite\n", in: folder)
         let first = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await first.waitForLines(where: { $0.hasPrefix("Press Ctrl-C") }))
-        let second = try CommandRunner.run(["start", "--config", config, "--port", "0"], in: folder)
+        let second = try await CommandRunner.run(["start", "--config", config, "--port", "0"], in: folder)
         #expect(second.status == 1)
         #expect(second.stderr.contains("another updater is already running with this data folder (pid"), "\(second.stderr)")
         first.signal(SIGINT)
@@ -58,7 +58,7 @@ struct StartCommandTests {
         let folder = try CommandRunner.temporaryFolder()
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures/config/invalid.yaml").path
-        let result = try CommandRunner.run(["start", "--config", fixture], in: folder)
+        let result = try await CommandRunner.run(["start", "--config", fixture], in: folder)
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("invalid configuration (7 problems)"), "\(result.stderr)")
@@ -67,7 +67,7 @@ struct StartCommandTests {
             #expect(result.stderr.contains(key), "missing \(key)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)  // no data/, no logs/, no database
-        let validate = try CommandRunner.run(["config", "validate", fixture], in: folder)
+        let validate = try await CommandRunner.run(["config", "validate", fixture], in: folder)
         #expect(validate.status == 2)
         #expect(validate.stderr.contains("7 problems"))
     }
@@ -159,7 +159,7 @@ struct StartCommandTests {
         first.signal(SIGTERM)
         #expect(await first.waitForExit() == 0)
         try await Task.sleep(for: .seconds(10))
-        let backlog = try CommandRunner.run(["backlog", "--config", config], in: folder)
+        let backlog = try await CommandRunner.run(["backlog", "--config", config], in: folder)
         // The words add up: of N due, the latest on time (or not), 1 catch-up, the rest recorded.
         for line in backlog.stdout.split(separator: "\n").filter({ $0.contains("on start:") }) {
             let numbers = line.split(separator: "on start:")[1].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
