@@ -48,7 +48,7 @@ public struct ServiceTicketsUpdater: BaseUpdater {
         let candidates = try context.query(
             """
             SELECT id, status, category FROM service_tickets
-            WHERE tenant_id = $1 AND status IN ('open', 'in_progress', 'resolved') AND updated_at < $2
+            WHERE tenant_id = $1 AND status <> 'closed' AND updated_at < $2
             ORDER BY updated_at, id LIMIT 20
             """, .uuid(context.tenant.id), .timestamp(context.fireTime))
         let count = context.random.int(in: 0...min(2, candidates.count))
