@@ -149,7 +149,7 @@ public actor DatabaseUpdaterManager {
         // An updater and tenant run one execution at a time, so the records a crash lost are
         // its latest: from the latest the history holds (give or take five minutes) on.
         var restored = 0
-        let keys = scheduledKeys
+        let keys = configuration.enabledKeys(in: registry)
         for key in keys {
             let since = try await history.lastRecordedFire(updater: key.updater, tenant: key.tenant).map { $0.addingTimeInterval(-300) }
             restored += try await history.restore(committed: try await FireLog.records(of: key, scheduledSince: since, in: database))
@@ -158,13 +158,6 @@ public actor DatabaseUpdaterManager {
             logger.warning("execution history restored from the target database's fire log", metadata: ["records": "\(restored)"])
         }
         return try await FireLog.lastFires(of: keys, in: database)
-    }
-
-    /// Every updater and tenant the configuration enables.
-    private var scheduledKeys: [ExecutionKey] {
-        configuration.tenants.flatMap { tenant in
-            registry.all.filter { configuration.isEnabled($0, tenant: tenant) }.map { ExecutionKey(updater: $0.name, tenant: tenant.id) }
-        }
     }
 
     private func launch(sources: [String: ConfigSource]) async {

@@ -39,10 +39,7 @@ extension Updater {
             var note: String?
             do {
                 let database = try await DatabaseFactory.openExisting(config.database)
-                let keys = config.tenants.flatMap { tenant in
-                    UpdaterRegistry.builtIn.all.filter { config.isEnabled($0, tenant: tenant) }
-                        .map { ExecutionKey(updater: $0.name, tenant: tenant.id) }
-                }
+                let keys = config.enabledKeys(in: .builtIn)
                 do { committed = try await FireLog.lastFires(of: keys, in: database) } catch { note = "the target database has no fire log yet" }
                 await database.close()
             } catch {

@@ -5,6 +5,9 @@ import Testing
 /// What a careless or hostile user types: a clear one-line error, a non-zero exit, and nothing
 /// created, started or migrated.
 struct BadInputTests {
+    /// Runs a command as `nobody` when the tests run as root, for whom every folder is writable.
+    private static let unprivileged = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
+
     /// A configuration whose database and folders all live in `folder`, so a test can check
     /// that nothing was created there.
     private func isolatedConfig(in folder: URL) throws -> String {
@@ -149,9 +152,8 @@ struct BadInputTests {
         #expect(corrupt.stderr.split(separator: "\n").count == 1, "\(corrupt.stderr)")
         try FileManager.default.removeItem(at: data.appendingPathComponent("state.sqlite"))
         _ = chmod(data.path, 0o555)
-        let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
         _ = chmod(folder.path, 0o777)  // the log folder may be made; the data folder may not be written
-        let readOnly = try await CommandRunner.runCommand(asUser + [CommandRunner.executable.path, "start", "--no-api", "--config", config], in: folder)
+        let readOnly = try await CommandRunner.runCommand(Self.unprivileged + [CommandRunner.executable.path, "start", "--no-api", "--config", config], in: folder)
         #expect(readOnly.status == 1 && readOnly.stderr.hasPrefix("Error: cannot use the data folder \(data.path)"), "\(readOnly.stderr)")
         #expect(readOnly.stderr.split(separator: "\n").count == 1, "\(readOnly.stderr)")
     }
@@ -169,8 +171,7 @@ struct BadInputTests {
         #expect(executed.status == 0, "\(executed.stderr)")
         for path in [folder.path, "\(folder.path)/data", "\(folder.path)/target"] { _ = chmod(path, 0o555) }
         for file in ["data/state.sqlite", "target/db.sqlite", "test.yaml"] { _ = chmod("\(folder.path)/\(file)", 0o444) }
-        let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
-        let status = try await CommandRunner.runCommand(asUser + [CommandRunner.executable.path, "status", "--config", config], in: folder)
+        let status = try await CommandRunner.runCommand(Self.unprivileged + [CommandRunner.executable.path, "status", "--config", config], in: folder)
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("service: not running"), "\(status.stdout)")
         #expect(status.stdout.contains("service_tickets"), "\(status.stdout)")

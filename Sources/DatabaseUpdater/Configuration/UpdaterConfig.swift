@@ -136,6 +136,13 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         tenant.enabledUpdaters?[updater.configKey] ?? executionConfig.enabledUpdaters[updater.configKey] ?? true
     }
 
+    /// Every updater and tenant of `registry` that this configuration enables, tenant by tenant.
+    public func enabledKeys(in registry: UpdaterRegistry) -> [ExecutionKey] {
+        tenants.flatMap { tenant in
+            registry.all.filter { isEnabled($0, tenant: tenant) }.map { ExecutionKey(updater: $0.name, tenant: tenant.id) }
+        }
+    }
+
     /// A copy with every secret hidden (the database password, the API token), for printing.
     public var redacted: UpdaterConfig {
         var copy = self

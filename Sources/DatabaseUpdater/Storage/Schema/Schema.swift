@@ -20,7 +20,7 @@ public enum Schema {
     public static let firstTicketNumber: Int64 = 1000
 
     /// Every migration, in order. Version 3 is the updater's own bookkeeping in the target
-    /// database, the fire log (see ``FireLog``).
+    /// database, the fire log (see ``FireLog``); version 4 indexes the updaters' repeated reads.
     public static let migrations: [Migration] = [initialSchema, seedDefaultTenant, FireLog.migration, oldestFirstIndexes]
 
     private static func tables(uuid: String, time: String, money: String) -> String {
@@ -136,6 +136,12 @@ public enum Schema {
         """
     }
 
+    static let seedDefaultTenant = Migration(
+        version: 2, name: "default tenant \(defaultTenantID) and customer \(defaultCustomerID)",
+        sqlite: seed(now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"),
+        postgres: seed(now: "now()")
+    )
+
     /// Indexes for the updaters' oldest-first reads, each ending in its query's `ORDER BY` so a
     /// read stops at its `LIMIT`: due planned activities, the retention passes over completed
     /// activities and closed tickets, and the tickets and leads still moving along their
@@ -157,11 +163,5 @@ public enum Schema {
     static let oldestFirstIndexes = Migration(
         version: 4, name: "indexes for due activities, retention, and open tickets and leads oldest first",
         sqlite: oldestFirstIndexSQL, postgres: oldestFirstIndexSQL
-    )
-
-    static let seedDefaultTenant = Migration(
-        version: 2, name: "default tenant \(defaultTenantID) and customer \(defaultCustomerID)",
-        sqlite: seed(now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"),
-        postgres: seed(now: "now()")
     )
 }
