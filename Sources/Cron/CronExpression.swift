@@ -1,11 +1,14 @@
-/// A parsed six-field cron expression: `second minute hour day-of-month month day-of-week`.
+/// A parsed six-field cron expression: `second minute hour day-of-month month day-of-week`, or
+/// one of cronie's macros, which stands for six fields at second 0: `@yearly` (`@annually`),
+/// `@monthly`, `@weekly`, `@daily` (`@midnight`), `@hourly`.
 ///
 /// Parsing is strict: every mistake is a ``CronParseError`` naming the field and the token.
-/// Evaluation in a time zone lives in ``CronSchedule``.
+/// Evaluation in a time zone lives in ``CronSchedule``, which also parses `@every` intervals.
 ///
 /// ```swift
 /// let workdays = try CronExpression("0 0 9-17/2 * * 1-5")
 /// workdays.explain()   // "at second 0 of minute 0, every 2 hours from 09:00 through 17:00, Monday through Friday"
+/// try CronExpression("@weekly").explain()   // "at 00:00, on Sunday"
 /// ```
 public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// One comma-separated element of a field, as parsed: `*`, `a`, `a-b`, each with an optional step.
@@ -19,7 +22,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         var isSingle: Bool { !isWildcard && start == end && step == 1 }
     }
 
-    /// The expression as written (whitespace normalised to single spaces).
+    /// The expression as written (whitespace normalised to single spaces): a macro stays a macro.
     public let source: String
 
     // Bit sets of allowed values: bit n set when value n matches.
@@ -44,11 +47,13 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     public let isFixedTime: Bool
 
     /// Parses an expression.
-    /// - Parameter expression: six whitespace-separated fields, seconds first.
+    /// - Parameter expression: six whitespace-separated fields, seconds first; or a macro such as
+    ///   `@daily` (case-insensitive).
     /// - Throws: ``CronParseError`` naming the field and the bad token.
     public init(_ expression: String) throws(CronParseError) {
-        let fields = expression.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        let normalized = fields.joined(separator: " ")
+        let words = expression.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let normalized = words.joined(separator: " ")
+        let fields = words.first?.hasPrefix("@") == true ? try Self.expandMacro(words, expression: expression) : words
         func fail(_ reason: CronParseError.Reason, _ detail: String) -> CronParseError {
             CronParseError(expression: expression, field: nil, token: nil, reason: reason, detail: detail)
         }

@@ -1,7 +1,9 @@
-/// Why a cron expression was rejected: which field, which token, and what the field allows.
+/// Why a cron expression (or an `@` macro, or an `@every` interval) was rejected: which field,
+/// which token, and what is allowed.
 ///
 /// `description` is one line meant for users, for example
-/// `invalid cron expression "0 0 25 * * *": hour field: value 25 is out of range (allowed: 0-23)`.
+/// `invalid cron expression "0 0 25 * * *": hour field: value 25 is out of range (allowed: 0-23)`
+/// or `invalid cron expression "@every 5x": unknown unit 'x' in '5x' (units: s, m, h, d, w)`.
 public struct CronParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kind of mistake, stable for programs to match on.
     public enum Reason: Sendable, Equatable {
@@ -16,11 +18,17 @@ public struct CronParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case unknownName
         case nameNotAllowed
         case questionMarkNotAllowed
+        /// An `@name` that is not a macro (`@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`,
+        /// `@midnight`, `@hourly`) nor `@every`.
+        case unknownMacro
+        /// An `@every` without a well-formed duration (`@every`, `@every 5x`, `@every -1h`).
+        /// A duration of 0 or above the maximum is ``outOfRange``.
+        case malformedInterval
     }
 
     /// The whole expression as given.
     public let expression: String
-    /// The field the problem is in, nil for whole-expression problems.
+    /// The field the problem is in, nil for whole-expression problems (macros and intervals included).
     public let field: CronField?
     /// The offending token, as written.
     public let token: String?

@@ -50,7 +50,7 @@ extension Updater {
             for tenant in config.tenants {
                 for updater in UpdaterRegistry.builtIn.all where config.isEnabled(updater, tenant: tenant) {
                     let expression = config.schedule(for: updater, tenant: tenant)
-                    let schedule = try CronSchedule(expression, timeZone: config.timeZone)
+                    let schedule = try config.cronSchedule(expression)
                     let recorded = try await history?.lastScheduledFire(updater: updater.name, tenant: tenant.id)
                     let last = [recorded, committed[ExecutionKey(updater: updater.name, tenant: tenant.id)]].compactMap { $0 }.max()
                     var due: [Date] = []

@@ -37,6 +37,8 @@ extension Updater.ConfigCommand {
             var lines = [
                 "database: \(config.database)\(source("database"))",
                 "timezone: \(config.timezone)\(source("timezone"))",
+                "scheduleAnchor: \(ISO8601.format(config.scheduleAnchor ?? CronSchedule.defaultAnchor(in: config.timeZone), in: config.timeZone))"
+                    + source("scheduleAnchor"),
                 "logLevel: \(config.logLevel.rawValue)\(source("logLevel"))",
                 "dryRun: \(config.dryRun)\(source("dryRun"))",
                 "enableScheduling: \(config.enableScheduling)\(source("enableScheduling"))",
@@ -50,7 +52,7 @@ extension Updater.ConfigCommand {
             ]
             for updater in UpdaterRegistry.builtIn.all {
                 let expression = config.scheduleConfig[updater.configKey] ?? updater.defaultSchedule
-                let meaning = (try? CronExpression(expression).explain()) ?? "invalid"
+                let meaning = (try? config.cronSchedule(expression).explain()) ?? "invalid"
                 lines.append("  \(updater.configKey): \"\(expression)\"   # \(meaning)\(source("scheduleConfig.\(updater.configKey)"))")
             }
             let execution = config.executionConfig
@@ -73,7 +75,7 @@ extension Updater.ConfigCommand {
                 lines.append("  - id: \(tenant.id.lowercaseString)")
                 lines.append("    customerId: \(tenant.customerId)")
                 for (key, expression) in (tenant.scheduleConfig ?? [:]).sorted(by: { $0.key < $1.key }) {
-                    lines.append("    scheduleConfig.\(key): \"\(expression)\"   # \((try? CronExpression(expression).explain()) ?? "invalid")")
+                    lines.append("    scheduleConfig.\(key): \"\(expression)\"   # \((try? config.cronSchedule(expression).explain()) ?? "invalid")")
                 }
                 for (key, flag) in (tenant.enabledUpdaters ?? [:]).sorted(by: { $0.key < $1.key }) {
                     lines.append("    enabledUpdaters.\(key): \(flag)")

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Cron
+import DatabaseUpdater
 import Foundation
 
 extension Updater {
-    /// `updater cron next|explain`: work with cron expressions; needs no database and no config file.
+    /// `updater cron next|explain`: work with schedules; needs no database and no config file.
     struct CronCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cron",
-            abstract: "Show when a six-field cron expression (seconds first) fires, and what it means.",
+            abstract: "Show when a schedule (six-field cron expression, seconds first; @daily; @every 90m) fires, and what it means.",
             subcommands: [Next.self, Explain.self]
         )
     }
@@ -18,12 +19,12 @@ extension Updater.CronCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the next fire times, one ISO 8601 instant with offset per line.",
             discussion: """
-                Example: updater cron next "0 0 9-17/2 * * 1-5" --tz Europe/Paris --count 3
-                The zone defaults to DATABASE_UPDATER_TIMEZONE, or UTC.
+                Examples: updater cron next "0 0 9-17/2 * * 1-5" --tz Europe/Paris --count 3
+                          updater cron next "@every 90m" --anchor 2026-03-01T00:00:00Z --count 3
                 """
         )
 
-        @Argument(help: "Six fields: second minute hour day-of-month month day-of-week.")
+        @Argument(help: ScheduleOptions.expressionHelp)
         var expression: String
 
         @Option(help: "Start instant (ISO 8601 with offset, e.g. 2026-03-02T08:00:00+01:00); default now.")
@@ -32,16 +33,15 @@ extension Updater.CronCommand {
         @Option(parsing: .unconditional, help: "How many fire times to print (1 to 10000).")
         var count: Int = 5
 
-        @Option(help: "IANA time zone, e.g. America/New_York.")
-        var tz: String?
+        @OptionGroup var scheduleOptions: ScheduleOptions
 
         func validate() throws {
             guard (1...10_000).contains(count) else { throw ValidationError("--count: out of range: must be from 1 to 10000, got \(count)") }
         }
 
         func run() throws {
-            let zone = try TimeZoneOption.resolve(tz)
-            let schedule = try CronSchedule(expression, timeZone: zone)
+            let schedule = try scheduleOptions.schedule(expression)
+            let zone = schedule.timeZone
             var start = Date()
             if let from {
                 guard let parsed = ISO8601.parse(from) else {
@@ -54,21 +54,22 @@ extension Updater.CronCommand {
                 lines.append(ISO8601.format(time, in: zone))
             }
             if lines.isEmpty {
-                throw BadInput("'\(CronParseError.escaped(schedule.expression.source, quotes: false))' never fires (\(schedule.expression.explain()))")
+                throw BadInput("'\(CronParseError.escaped(schedule.source, quotes: false))' never fires (\(schedule.explain()))")
             }
             print(lines.joined(separator: "\n"))
         }
     }
 
     struct Explain: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Describe an expression in plain English.")
+        static let configuration = CommandConfiguration(abstract: "Describe a schedule in plain English.")
 
-        @Argument(help: "Six fields: second minute hour day-of-month month day-of-week.")
+        @Argument(help: ScheduleOptions.expressionHelp)
         var expression: String
 
+        @OptionGroup var scheduleOptions: ScheduleOptions
+
         func run() throws {
-            let parsed = try CronExpression(expression)
-            print(parsed.explain())
+            print(try scheduleOptions.schedule(expression).explain())
         }
     }
 }
@@ -81,23 +82,5 @@ enum TimeZoneOption {
             throw BadInput("unknown time zone '\(CronParseError.escaped(name, quotes: false))' (expected an IANA name such as Europe/Paris)")
         }
         return zone
-    }
-}
-
-/// ISO 8601 with the zone's offset at each instant (`2026-03-02T09:00:00+01:00`, `Z` for UTC).
-enum ISO8601 {
-    static func format(_ date: Date, in zone: TimeZone) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = zone
-        return formatter.string(from: date)
-    }
-
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
     }
 }

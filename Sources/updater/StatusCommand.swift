@@ -72,10 +72,10 @@ extension Updater {
             for tenant in config.tenants {
                 for updater in UpdaterRegistry.builtIn.all where config.isEnabled(updater, tenant: tenant) {
                     let expression = config.schedule(for: updater, tenant: tenant)
-                    let schedule = try CronSchedule(expression, timeZone: config.timeZone)
+                    let schedule = try config.cronSchedule(expression)
                     let last = recent.first { $0.updater == updater.name && $0.tenant == tenant.id }
                     schedules.append(.init(updater: updater.name, tenant: tenant.id, schedule: expression,
-                                           scheduleDescription: schedule.expression.explain(),
+                                           scheduleDescription: schedule.explain(),
                                            nextFire: config.enableScheduling ? schedule.next(after: now) : nil, running: false,
                                            lastRun: last?.scheduledAt, lastOutcome: last?.outcome))
                 }

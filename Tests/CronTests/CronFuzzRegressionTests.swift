@@ -4,9 +4,10 @@ import Testing
 
 /// The cron parser and evaluator against their fuzzing corpus (`Fuzz/FuzzCron`, `make fuzz`): the
 /// seeds in `Fixtures/fuzz/cron` and any failure the fuzzer found, minimised, in
-/// `Fixtures/fuzz/regressions/cron`. The checks are the fuzz target's: a rejected expression gives
-/// a message safe to print; an accepted one explains itself, parses again to itself, and its fire
-/// times in zones with daylight saving are consistent going forwards and backwards.
+/// `Fixtures/fuzz/regressions/cron`. The checks are the fuzz target's: a rejected schedule gives
+/// a message safe to print; an accepted one (cron expression, macro or `@every` interval)
+/// explains itself, parses again to itself, and its fire times in zones with daylight saving are
+/// consistent going forwards and backwards.
 struct CronFuzzRegressionTests {
     /// The repository's Fixtures/fuzz folder, found from this file's path.
     static let fuzzFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -46,16 +47,22 @@ struct CronFuzzRegressionTests {
     @Test func theCorpusHasValidAndInvalidSeeds() throws {
         let corpus = try Self.corpus()
         #expect(corpus.count >= 60)
-        let valid = corpus.filter { (try? CronExpression($0.text)) != nil }
+        let valid = corpus.filter { (try? CronSchedule($0.text)) != nil }
         #expect(valid.count >= 25)
         #expect(corpus.count - valid.count >= 25)
+        // Macros and intervals, accepted and rejected.
+        func isInterval(_ seed: (name: String, text: String)) -> Bool { seed.text.lowercased().hasPrefix("@every") }
+        #expect(valid.contains(where: isInterval) && corpus.filter(isInterval).count > valid.filter(isInterval).count)
+        #expect(valid.contains { $0.text.hasPrefix("@") && !isInterval($0) })
     }
 
     @Test func rejectedSeedsGiveAPrintableOneLineMessage() throws {
         for (name, text) in try Self.corpus() {
-            do {
-                _ = try CronExpression(text)
-            } catch {
+            // Both parsers: CronExpression rejects `@every` with a message of its own.
+            var errors: [CronParseError] = []
+            do { _ = try CronExpression(text) } catch { errors.append(error) }
+            do { _ = try CronSchedule(text) } catch { errors.append(error) }
+            for error in errors {
                 // Bytes, not Characters: a combining mark first in the expression joins the quote.
                 #expect(error.description.utf8.starts(with: "invalid cron expression \"".utf8), "\(name)")
                 #expect(Self.unprintable(error.description) == nil, "\(name): \(error.description.debugDescription)")
@@ -73,18 +80,27 @@ struct CronFuzzRegressionTests {
         #expect(description("0 0 9 * * \u{0}").contains("'\\u{0}' is not a whole number"))
         #expect(description("0 0 9 * * \u{202E}MON").contains("\\u{202E}MON"))
         #expect(description("0 0 9 * * \u{2028}").contains("\\u{2028}"))
+        do { _ = try CronSchedule("@every 5\u{1B}[31m") } catch {
+            #expect(error.description == #"invalid cron expression "@every 5\u{1B}[31m": '5\u{1B}[31m' is not a duration: "#
+                + "expected whole numbers each followed by a unit (s, m, h, d or w), such as 90m or 1h30m")
+        }
     }
 
-    /// The fuzz target's invariants, for every accepted seed, in every zone, from every start.
+    /// The fuzz target's invariants, for every accepted seed, in every zone, from every start;
+    /// intervals from their default anchor and from one in the middle of a night with a
+    /// daylight-saving change.
     @Test func acceptedSeedsHaveConsistentFireTimes() throws {
         for (name, text) in try Self.corpus() {
-            guard let expression = try? CronExpression(text) else { continue }
-            #expect(try CronExpression(expression.source) == expression, "\(name)")
-            #expect(!expression.explain().isEmpty, "\(name)")
+            guard let parsed = try? CronSchedule(text) else { continue }
+            #expect(try CronSchedule(parsed.source) == parsed, "\(name)")
+            #expect(!parsed.explain().isEmpty, "\(name)")
+            let anchors: [Date?] = parsed.interval == nil ? [nil] : [nil, Date(timeIntervalSince1970: 1_774_747_837)]
             for zone in Self.zones {
-                let schedule = CronSchedule(expression, timeZone: zone)
-                for start in Self.starts {
-                    check(schedule, from: start, "\(name) in \(zone.identifier) from \(start)")
+                for anchor in anchors {
+                    let schedule = try CronSchedule(text, timeZone: zone, anchor: anchor)
+                    for start in Self.starts {
+                        check(schedule, from: start, "\(name) in \(zone.identifier) from \(start)")
+                    }
                 }
             }
         }
@@ -93,11 +109,16 @@ struct CronFuzzRegressionTests {
     private func check(_ schedule: CronSchedule, from start: Int64, _ what: String) {
         let zone = schedule.timeZone
         func isFireTime(_ t: Int64) -> Bool {
+            guard let expression = schedule.expression else {
+                // An interval: the anchor plus a whole number of periods.
+                let anchor = Int64(schedule.anchor!.timeIntervalSince1970), period = schedule.interval!.components.seconds
+                return (t - anchor) % period == 0
+            }
             let offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t))))
-            if schedule.expression.matches(wallClockSeconds: t + offset) { return true }
+            if expression.matches(wallClockSeconds: t + offset) { return true }
             // A fixed-time match skipped by a spring-forward fires at the first instant after the jump.
             let before = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(t - 1))))
-            return schedule.expression.isFixedTime && before < offset
+            return expression.isFixedTime && before < offset
         }
         var cursor = Date(timeIntervalSince1970: TimeInterval(start))
         for _ in 0..<3 {

@@ -36,6 +36,7 @@ struct CommandRunner {
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "DATABASE_UPDATER_DATABASE_URL")
         env.removeValue(forKey: "DATABASE_UPDATER_TIMEZONE")
+        env.removeValue(forKey: "DATABASE_UPDATER_SCHEDULE_ANCHOR")
         env.merge(environment) { $1 }
         process.environment = env
         if let folder { process.currentDirectoryURL = folder }

@@ -116,4 +116,19 @@ struct ObservationCommandTests {
         #expect(!json.stdout.contains("S3cret-pw"))
         #expect(json.stdout.contains(#""database" : "environment DATABASE_UPDATER_DATABASE_URL""#))
     }
+
+    @Test func configShowsTheScheduleAnchorAndWhatIntervalsMean() async throws {
+        let folder = try CommandRunner.temporaryFolder()
+        let config = try ServiceFixture.writeConfig(
+            "timezone: Europe/Paris\nscheduleAnchor: 2026-03-01\nscheduleConfig: { serviceTickets: \"@every 90m\", newLeads: \"@weekly\" }\n", in: folder)
+        let result = try await CommandRunner.run(["config", "--config", config], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("scheduleAnchor: 2026-03-01T00:00:00+01:00   (file \(config))"))
+        #expect(result.stdout.contains(#"serviceTickets: "@every 90m"   # every 1 hour and 30 minutes, from 2026-03-01 00:00:00"#))
+        #expect(result.stdout.contains(#"newLeads: "@weekly"   # at 00:00, on Sunday"#))
+        let defaults = try await CommandRunner.run(["config"], environment: ["DATABASE_UPDATER_TIMEZONE": "America/New_York"], in: folder)
+        #expect(defaults.stdout.contains("scheduleAnchor: 1970-01-01T00:00:00-05:00\n"))
+        let json = try await CommandRunner.run(["config", "--json", "--config", config], in: folder)
+        #expect(json.stdout.contains(#""scheduleAnchor" : "2026-02-28T23:00:00.000Z""#))
+    }
 }

@@ -1,9 +1,9 @@
 // libFuzzer target for the cron parser and evaluator (issue 12).
 //
-// The input bytes are an expression (invalid UTF-8 becomes U+FFFD). A rejected expression must
-// give an error whose text is safe to print; an accepted one must explain itself and evaluate in
-// UTC and in zones with daylight saving without trapping, and its fire times must satisfy the
-// invariants below. A violated invariant is a crash (`preconditionFailure`), which libFuzzer
+// The input bytes are a schedule (invalid UTF-8 becomes U+FFFD): a six-field expression, a macro
+// such as `@daily`, or an `@every` interval. A rejected one must give an error whose text is safe
+// to print; an accepted one must explain itself and evaluate in UTC and in zones with daylight
+// saving without trapping, and its fire times must satisfy the invariants below. A violated invariant is a crash (`preconditionFailure`), which libFuzzer
 // reports with a reproducer.
 import Cron
 import Foundation
@@ -50,9 +50,15 @@ private func seconds(_ date: Date) -> Int64 {
     return Int64(t)
 }
 
-/// Whether `instant` is a fire time as ``CronSchedule`` defines it: its wall-clock time matches,
-/// or it is the first instant after a spring-forward jump over a matching time (fixed-time only).
-private func isFireTime(_ instant: Int64, _ expression: CronExpression, _ zone: TimeZone) -> Bool {
+/// Whether `instant` is a fire time as ``CronSchedule`` defines it: for an interval, the anchor
+/// plus whole periods; for an expression, its wall-clock time matches, or it is the first instant
+/// after a spring-forward jump over a matching time (fixed-time only).
+private func isFireTime(_ instant: Int64, _ schedule: CronSchedule) -> Bool {
+    let zone = schedule.timeZone
+    guard let expression = schedule.expression else {
+        let anchor = Int64(schedule.anchor!.timeIntervalSince1970), period = schedule.interval!.components.seconds
+        return (instant - anchor) % period == 0
+    }
     let offset = Int64(zone.secondsFromGMT(for: date(instant)))
     if expression.matches(wallClockSeconds: instant + offset) { return true }
     guard expression.isFixedTime else { return false }
@@ -61,16 +67,15 @@ private func isFireTime(_ instant: Int64, _ expression: CronExpression, _ zone: 
 }
 
 private func exercise(_ schedule: CronSchedule, from start: Int64) {
-    let expression = schedule.expression
     let zone = schedule.timeZone.identifier
-    let what = "\"\(expression.source)\" in \(zone) from \(start)"
+    let what = "\"\(schedule.source)\" in \(zone) from \(start)"
     // Forward: strictly increasing, whole seconds, each one a fire time.
     var cursor = start
     for step in 0..<3 {
         guard let next = schedule.next(after: date(cursor)) else { break }
         let n = seconds(next)
         check(n > cursor, "\(what): next #\(step) \(n) is not after \(cursor)")
-        check(isFireTime(n, expression, schedule.timeZone), "\(what): next #\(step) \(n) does not match the expression")
+        check(isFireTime(n, schedule), "\(what): next #\(step) \(n) does not match the schedule")
         check(schedule.matches(next), "\(what): matches(\(n)) is false for a time next(after:) returned")
         // Nothing fires in between: the last fire before n is at or before the cursor.
         if let p = schedule.previous(before: next) {
@@ -82,9 +87,40 @@ private func exercise(_ schedule: CronSchedule, from start: Int64) {
     if let previous = schedule.previous(before: date(start)) {
         let p = seconds(previous)
         check(p < start, "\(what): previous \(p) is not before \(start)")
-        check(isFireTime(p, expression, schedule.timeZone), "\(what): previous \(p) does not match the expression")
+        check(isFireTime(p, schedule), "\(what): previous \(p) does not match the schedule")
         if let after = schedule.next(after: previous) {
             check(seconds(after) >= start, "\(what): next(after: previous \(p)) = \(seconds(after)) skips back before \(start)")
+        }
+    }
+}
+
+/// A rejected schedule's error: one line, safe to print.
+private func checkPrintable(_ error: CronParseError) {
+    let description = error.description
+    // Compared as bytes: a combining mark at the start of the expression joins the quote
+    // into one Character, and `hasPrefix` compares Characters.
+    check(description.utf8.starts(with: "invalid cron expression \"".utf8), "unexpected error text: \(description.debugDescription)")
+    for scalar in description.unicodeScalars where isUnprintable(scalar) {
+        preconditionFailure("error description holds U+\(String(scalar.value, radix: 16, uppercase: true)) raw: \(description.debugDescription)")
+    }
+    for scalar in error.message.unicodeScalars where isUnprintable(scalar) {
+        preconditionFailure("error message holds U+\(String(scalar.value, radix: 16, uppercase: true)) raw: \(error.message.debugDescription)")
+    }
+}
+
+/// Every zone, from the instants an input picks (all of them where evaluation is cheap).
+private func exerciseInZones(_ make: (TimeZone) -> CronSchedule, hash: UInt64, derived: Int64) {
+    for zone in zones {
+        let schedule = make(zone)
+        if schedule.interval != nil || schedule.timeZone.nextDaylightSavingTimeTransition(after: date(derived)) == nil {
+            // An interval, or a fixed offset: cheap, so every instant.
+            for instant in instants + [derived] { exercise(schedule, from: instant) }
+        } else {
+            // Daylight saving: each evaluation asks ICU for transitions, about a millisecond
+            // under the sanitizers, so two instants per input, one fixed (chosen by the input) and
+            // the derived one.
+            exercise(schedule, from: instants[Int(hash >> 40) % instants.count])
+            exercise(schedule, from: derived)
         }
     }
 }
@@ -93,20 +129,29 @@ private func exercise(_ schedule: CronSchedule, from start: Int64) {
 public func fuzzCron(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: start, count: count)
     let text = String(decoding: bytes, as: UTF8.self)
+
+    // One extra instant derived from the input (years 1900-2100), so inputs also vary the start
+    // (and the anchor of an interval).
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    let derived = -2_208_988_800 + Int64(hash % 6_311_433_600)
+
     let expression: CronExpression
     do {
         expression = try CronExpression(text)
     } catch {
-        let description = error.description
-        // Compared as bytes: a combining mark at the start of the expression joins the quote
-        // into one Character, and `hasPrefix` compares Characters.
-        check(description.utf8.starts(with: "invalid cron expression \"".utf8), "unexpected error text: \(description.debugDescription)")
-        for scalar in description.unicodeScalars where isUnprintable(scalar) {
-            preconditionFailure("error description holds U+\(String(scalar.value, radix: 16, uppercase: true)) raw: \(description.debugDescription)")
+        checkPrintable(error)
+        // Not an expression: an `@every` interval, or rejected by CronSchedule as well.
+        let interval: CronSchedule
+        do { interval = try CronSchedule(text) } catch {
+            checkPrintable(error)
+            return 0
         }
-        for scalar in error.message.unicodeScalars where isUnprintable(scalar) {
-            preconditionFailure("error message holds U+\(String(scalar.value, radix: 16, uppercase: true)) raw: \(error.message.debugDescription)")
-        }
+        check(interval.interval != nil, "CronSchedule accepted \(text.debugDescription), which CronExpression rejected, as no interval")
+        check((try? CronSchedule(interval.source)) == interval, "\"\(interval.source)\" does not parse again to itself")
+        check(!interval.explain().isEmpty, "\"\(interval.source)\": empty explanation")
+        exerciseInZones({ try! CronSchedule(text, timeZone: $0) }, hash: hash, derived: derived)
+        exerciseInZones({ try! CronSchedule(text, timeZone: $0, anchor: date(derived)) }, hash: hash, derived: derived)
         return 0
     }
 
@@ -118,24 +163,7 @@ public func fuzzCron(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     check(again == expression, "\"\(expression.source)\" parses to a different expression the second time")
     check(!expression.explain().isEmpty, "\"\(expression.source)\": empty explanation")
 
-    // One extra instant derived from the input (years 1900-2100), so inputs also vary the start.
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-    let derived = -2_208_988_800 + Int64(hash % 6_311_433_600)
-
-    for zone in zones {
-        let schedule = CronSchedule(expression, timeZone: zone)
-        if schedule.timeZone.nextDaylightSavingTimeTransition(after: date(derived)) == nil {
-            // Fixed offset: cheap, so every instant.
-            for instant in instants + [derived] { exercise(schedule, from: instant) }
-        } else {
-            // Daylight saving: each evaluation asks ICU for transitions, about a millisecond
-            // under the sanitizers, so two instants per input, one fixed (chosen by the input) and
-            // the derived one.
-            exercise(schedule, from: instants[Int(hash >> 40) % instants.count])
-            exercise(schedule, from: derived)
-        }
-    }
+    exerciseInZones({ CronSchedule(expression, timeZone: $0) }, hash: hash, derived: derived)
     // The String initialiser agrees with the parsed one.
     do {
         let fromText = try CronSchedule(text, timeZone: zones[1])

@@ -14,6 +14,7 @@ public enum ConfigLoader {
     public static let environmentKeys = [
         "DATABASE_UPDATER_DATABASE_URL": "database", "DATABASE_UPDATER_TIMEZONE": "timezone",
         "DATABASE_UPDATER_LOG_LEVEL": "logLevel", "DATABASE_UPDATER_API_TOKEN": "api.token",
+        "DATABASE_UPDATER_SCHEDULE_ANCHOR": "scheduleAnchor",
     ]
 
     /// Loads and validates.
@@ -62,6 +63,7 @@ public enum ConfigLoader {
         if let database = overrides.database { builder.apply(key: "database", value: database, source: .flag("--database")) }
         if let level = overrides.logLevel { builder.apply(key: "logLevel", value: level, source: .flag("--log-level")) }
         if overrides.dryRun { builder.apply(key: "dryRun", value: true, source: .flag("--dry-run")) }
+        builder.resolveAnchor()
         builder.problems += validate(builder.config, registry: registry, tenantPositions: builder.tenantPositions)
         if !builder.problems.isEmpty { throw ConfigurationError(problems: builder.problems.map(printable), file: path.map(printable)) }
         return LoadedConfig(config: builder.config, sources: builder.sources, warnings: builder.warnings.map(printable))
@@ -76,6 +78,7 @@ public enum ConfigLoader {
     ) throws(ConfigurationError) -> LoadedConfig {
         var builder = Builder(config: base.config, sources: base.sources, unknownKeysAreProblems: true)
         builder.apply(mapping: partial, source: source)
+        builder.resolveAnchor()
         builder.problems += validate(builder.config, registry: registry, tenantPositions: builder.tenantPositions)
         if !builder.problems.isEmpty { throw ConfigurationError(problems: builder.problems.map(printable)) }
         return LoadedConfig(config: builder.config, sources: builder.sources, warnings: builder.warnings.map(printable))
@@ -105,7 +108,7 @@ public enum ConfigLoader {
         func checkSchedules(_ schedules: [String: String], at path: String) {
             for (key, expression) in schedules.sorted(by: { $0.key < $1.key }) {
                 if !keys.contains(key) { problems.append("\(path).\(key): unknown updater key '\(key)' (known: \(known))") }
-                do { _ = try CronExpression(expression) } catch { problems.append("\(path).\(key): \(error.description)") }
+                do { _ = try CronSchedule(expression) } catch { problems.append("\(path).\(key): \(error.description)") }
             }
         }
         func checkEnabled(_ flags: [String: Bool], at path: String) {
@@ -170,6 +173,9 @@ public enum ConfigLoader {
         var tenantPositions: [Int]?
         var problems: [String] = []
         var warnings: [String] = []
+        /// The last `scheduleAnchor` applied, as written: a date means midnight in the time zone,
+        /// which a later key or source may set, so it is read once all are applied (``resolveAnchor()``).
+        var anchorText: String?
 
         /// Applies the document `read` returns, as coming from `source`.
         mutating func read(_ read: () throws(ConfigDocument.Problem) -> Any?, source: ConfigSource) {
@@ -197,6 +203,12 @@ public enum ConfigLoader {
             }
         }
 
+        /// Sets `scheduleAnchor` from the text applied last (if any), in the time zone now configured.
+        mutating func resolveAnchor() {
+            guard let anchorText else { return }
+            config.scheduleAnchor = ISO8601.parse(dateOrDateTime: anchorText, in: config.timeZone)
+        }
+
         mutating func apply(mapping: [String: Any], source: ConfigSource) {
             for (key, value) in mapping.sorted(by: { $0.key < $1.key }) {
                 apply(key: key, value: value, source: source)
@@ -207,6 +219,21 @@ public enum ConfigLoader {
             switch key {
             case "database": if let v = string(value, key) { config.database = v; sources[key] = source }
             case "timezone": if let v = string(value, key) { config.timezone = v; sources[key] = source }
+            case "scheduleAnchor":
+                if value is NSNull {
+                    anchorText = nil
+                    config.scheduleAnchor = nil
+                    sources[key] = source
+                } else if let v = string(value, key) {
+                    // The zone only places a date's midnight: any zone tells whether the text is valid.
+                    if ISO8601.parse(dateOrDateTime: v, in: config.timeZone) != nil {
+                        anchorText = v
+                        sources[key] = source
+                    } else {
+                        problems.append("scheduleAnchor: '\(v)' is not a date or date-time (expected ISO 8601 such as "
+                            + "2026-03-01T00:00:00Z, or a date such as 2026-03-01 for midnight in the configured time zone)")
+                    }
+                }
             case "logLevel":
                 if let v = string(value, key) {
                     let normalized = v.lowercased() == "warning" ? "warn" : v.lowercased()

@@ -1,3 +1,4 @@
+import Cron
 import Foundation
 
 /// The effective configuration: validated once, then immutable (live updates swap it whole).
@@ -70,12 +71,17 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var database: String
     /// IANA zone the cron expressions are evaluated in.
     public var timezone: String
+    /// The instant `@every` schedules count from: they fire at this anchor plus whole intervals.
+    /// Nil: midnight at the start of 1970-01-01 in ``timezone`` (``CronSchedule/defaultAnchor(in:)``).
+    /// Written as an ISO 8601 date-time with an offset, or a date (`2026-03-01`: midnight in ``timezone``).
+    public var scheduleAnchor: Date?
     public var logLevel: LogLevel
     /// Roll back every execution: generation and SQL run against the real schema, nothing persists.
     public var dryRun: Bool
     /// Run the scheduler; when false, `start` serves the API only and executions happen on request.
     public var enableScheduling: Bool
-    /// Cron expressions by updater configuration key; an updater not named uses its default.
+    /// Schedules by updater configuration key (cron expressions, macros such as `@daily`, or
+    /// `@every DURATION`); an updater not named uses its default.
     public var scheduleConfig: [String: String]
     public var executionConfig: ExecutionConfig
     /// The tenants to write for.
@@ -100,11 +106,12 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         dryRun: Bool = false, enableScheduling: Bool = true, scheduleConfig: [String: String] = [:],
         executionConfig: ExecutionConfig = .init(), tenants: [Tenant] = [.default], misfirePolicy: MisfirePolicy = .runOnce,
         misfireLimit: Int = 10, shutdownGracePeriodSeconds: Double = 30, dataDirectory: String = "data",
-        logDirectory: String = "logs", seed: UInt64? = nil, api: APIConfig = .init()
+        logDirectory: String = "logs", seed: UInt64? = nil, api: APIConfig = .init(), scheduleAnchor: Date? = nil
     ) {
         self.api = api
         self.database = database
         self.timezone = timezone
+        self.scheduleAnchor = scheduleAnchor
         self.logLevel = logLevel
         self.dryRun = dryRun
         self.enableScheduling = enableScheduling
@@ -125,10 +132,17 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     /// The zone, or UTC if the name is unknown (validation rejects unknown names first).
     public var timeZone: TimeZone { TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")! }
 
-    /// The cron expression for `updater` and `tenant`: the tenant's override, the global
-    /// setting, else the updater's default.
+    /// The schedule text for `updater` and `tenant`: the tenant's override, the global
+    /// setting, else the updater's default (``cronSchedule(_:anchor:)`` makes it a schedule).
     public func schedule(for updater: any BaseUpdater, tenant: Tenant) -> String {
         tenant.scheduleConfig?[updater.configKey] ?? scheduleConfig[updater.configKey] ?? updater.defaultSchedule
+    }
+
+    /// `expression` (a cron expression, a macro or `@every DURATION`) as a schedule in ``timeZone``.
+    /// - Parameter anchor: the anchor of an interval; nil for ``scheduleAnchor``, else the default.
+    /// - Throws: ``CronParseError``; a validated configuration's own expressions never throw.
+    public func cronSchedule(_ expression: String, anchor: Date? = nil) throws(CronParseError) -> CronSchedule {
+        try CronSchedule(expression, timeZone: timeZone, anchor: anchor ?? scheduleAnchor)
     }
 
     /// Whether `updater` runs for `tenant`: the tenant's override, else the global flag, else on.
