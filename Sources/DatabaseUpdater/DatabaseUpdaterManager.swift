@@ -2,6 +2,7 @@ import Cron
 import Foundation
 import Logging
 import Metrics
+import ServiceLifecycle
 
 /// The top of the library: owns the configuration, the target database, the history, the
 /// change events, the executor and (when started) the scheduler.
@@ -17,7 +18,7 @@ import Metrics
 /// fails at once if the database is down. ``start(configuration:registry:clock:logger:)`` is
 /// the service: it stays up when the database is down, retries with backoff, and schedules once
 /// the database answers.
-public actor DatabaseUpdaterManager {
+public actor DatabaseUpdaterManager: Service {
     /// The configuration in force.
     public private(set) var configuration: UpdaterConfig
     /// Where each configured value came from.
@@ -41,27 +42,40 @@ public actor DatabaseUpdaterManager {
     private let logger: Logger
     private let metricsFactory: any MetricsFactory
     private var scheduler: CronScheduler?
+    /// The simulation driving this manager, if any (for the API's simulation routes). Weak: the
+    /// simulation holds the manager.
+    public private(set) weak var simulation: Simulation?
     private var background: [Task<Void, Never>] = []
     /// What runs, scheduled or manual: one registry both consult.
     private let running = RunningExecutions()
-    /// When ``start(configuration:registry:clock:logger:)`` returned.
+    /// When the service was launched (``run()`` or ``launch()``).
     public private(set) var startedAt: Date?
 
-    private init(configuration: UpdaterConfig, registry: UpdaterRegistry, database: any Database, history: ExecutionHistory,
-                 events: ChangeEventBus, records: Broadcaster<ExecutionRecord>, ledger: ChangeLedger, health: DatabaseHealth,
-                 executor: Executor, clock: any UpdaterClock, metricsFactory: any MetricsFactory, logger: Logger) {
-        self.metricsFactory = metricsFactory
-        self.configuration = configuration
-        self.registry = registry
-        self.database = database
-        self.history = history
-        self.events = events
-        self.records = records
-        self.ledger = ledger
-        self.health = health
-        self.executor = executor
-        self.clock = clock
-        self.logger = logger
+    /// Assembles the service without starting it: subscribe to ``records`` and ``events``, then
+    /// ``run()`` it (in a `ServiceGroup`), or ``launch()`` it and ``stop()`` it yourself.
+    /// The schedules are known from here on (``schedules()``); nothing fires before it runs.
+    /// - Parameters:
+    ///   - sources: where each configured value came from (from ``ConfigLoader``), kept for live updates.
+    ///   - metricsFactory: where execution metrics go (the HTTP API passes its Prometheus registry's).
+    ///   - records: becomes ``records`` (to share one made earlier).
+    /// - Throws: ``ConfigurationError`` for an invalid configuration; an unusable data folder.
+    public init(
+        configuration: UpdaterConfig, sources: [String: ConfigSource] = [:], registry: UpdaterRegistry = .builtIn,
+        clock: any UpdaterClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        records: Broadcaster<ExecutionRecord> = Broadcaster(), logger: Logger = Logger(label: "updater")
+    ) async throws {
+        try await self.init(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory, records: records,
+                            connectFirst: false, logger: logger)
+        configurationSources = sources
+        if configuration.enableScheduling {
+            let scheduler = makeScheduler(CronScheduler.Options(), observe: nil)
+            self.scheduler = scheduler
+            do {
+                try await scheduler.configure(configuration, registry: registry)
+            } catch {
+                logger.error("could not read the execution history to resume schedules", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Opens the target database (migrating it and creating the configured tenants), the history
@@ -70,10 +84,11 @@ public actor DatabaseUpdaterManager {
     ///   database cannot be reached or migrated.
     public static func open(
         configuration: UpdaterConfig, registry: UpdaterRegistry = .builtIn, clock: any UpdaterClock = SystemClock(),
-        metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater")
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, records: Broadcaster<ExecutionRecord> = Broadcaster(),
+        logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
-        let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory,
-                                         records: Broadcaster(), connectFirst: true, logger: logger)
+        let manager = try await DatabaseUpdaterManager(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory,
+                                                       records: records, connectFirst: true, logger: logger)
         do {
             _ = try await manager.prepareDatabase()
             manager.health.markReachable(at: clock.now())
@@ -84,33 +99,37 @@ public actor DatabaseUpdaterManager {
         return manager
     }
 
-    /// Starts the service: the database monitor and, when `enableScheduling` is set, the
-    /// scheduler. An unreachable database does not stop it: it is retried with backoff and
-    /// scheduling resumes when it answers.
-    /// - Parameters:
-    ///   - sources: where each configured value came from (from ``ConfigLoader``), kept for live updates.
-    ///   - metricsFactory: where execution metrics go (the HTTP API passes its Prometheus registry's).
-    ///   - records: becomes ``records``. Scheduling (and catching up on missed fires) starts before
-    ///     this returns, so a caller that must see every record subscribes to one first and
-    ///     passes it here.
-    /// - Throws: ``ConfigurationError`` for an invalid configuration; an unusable data folder.
+    /// Assembles and launches the service, for callers that stop it with ``stop()`` rather than
+    /// run it in a group.
+    /// - Parameter records: becomes ``records``. Scheduling (and catching up on missed fires)
+    ///   starts before this returns, so a caller that must see every record subscribes to one
+    ///   first and passes it here.
     public static func start(
         configuration: UpdaterConfig, sources: [String: ConfigSource] = [:], registry: UpdaterRegistry = .builtIn,
         clock: any UpdaterClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
         records: Broadcaster<ExecutionRecord> = Broadcaster(), logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
-        let manager = try await assemble(configuration, registry: registry, clock: clock, metricsFactory: metricsFactory,
-                                         records: records, connectFirst: false, logger: logger)
-        await manager.launch(sources: sources)
+        let manager = try await DatabaseUpdaterManager(configuration: configuration, sources: sources, registry: registry, clock: clock,
+                                                       metricsFactory: metricsFactory, records: records, logger: logger)
+        await manager.launch()
         return manager
+    }
+
+    /// Runs the service until a graceful shutdown (or cancellation), then stops it: no new
+    /// fires, running executions get the grace period, everything is closed.
+    public func run() async throws {
+        launch()
+        try? await gracefulShutdown()
+        logger.info("shutting down: no new executions")
+        try await stop()
     }
 
     /// - Parameter connectFirst: connect to the database before creating anything in the data
     ///   folder, so that a one-off command against a database that is down leaves no files behind.
-    private static func assemble(
+    private init(
         _ configuration: UpdaterConfig, registry: UpdaterRegistry, clock: any UpdaterClock, metricsFactory: any MetricsFactory,
         records: Broadcaster<ExecutionRecord>, connectFirst: Bool, logger: Logger
-    ) async throws -> DatabaseUpdaterManager {
+    ) async throws {
         let problems = ConfigLoader.validate(configuration, registry: registry)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         let database = try DatabaseFactory.make(try DatabaseLocation(parsing: configuration.database),
@@ -128,15 +147,41 @@ public actor DatabaseUpdaterManager {
         }
         let events = ChangeEventBus()
         let health = DatabaseHealth(now: clock.now())
-        let executor = Executor(
+        executor = Executor(
             database: database, history: history, ledger: ledger, events: events, clock: clock,
             settings: .init(maxConcurrentExecutions: configuration.executionConfig.maxConcurrentExecutions,
                             timeout: configuration.executionConfig.timeout,
                             retentionDays: configuration.executionConfig.retentionDays),
             health: health, metricsFactory: metricsFactory, logger: logger)
-        return DatabaseUpdaterManager(configuration: configuration, registry: registry, database: database, history: history,
-                                      events: events, records: records, ledger: ledger, health: health, executor: executor,
-                                      clock: clock, metricsFactory: metricsFactory, logger: logger)
+        self.metricsFactory = metricsFactory
+        self.configuration = configuration
+        self.registry = registry
+        self.database = database
+        self.history = history
+        self.events = events
+        self.records = records
+        self.ledger = ledger
+        self.health = health
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// A scheduler over this manager's executor, history and registry of running executions.
+    /// - Parameter observe: told of every record before it is published (a simulation's tally).
+    func makeScheduler(_ options: CronScheduler.Options, observe: (@Sendable (ExecutionRecord) -> Void)?) -> CronScheduler {
+        let records = records
+        return CronScheduler(config: configuration, options: options, executor: executor, history: history, health: health,
+                             running: running, clock: clock, logger: logger, metricsFactory: metricsFactory) { record in
+            observe?(record)
+            records.publish([record])
+        }
+    }
+
+    /// Makes a simulation's scheduler the one ``schedules()``, ``status()`` and pausing act on,
+    /// and the simulation the one ``simulation`` names.
+    func adopt(_ scheduler: CronScheduler, simulation: Simulation) {
+        self.scheduler = scheduler
+        self.simulation = simulation
     }
 
     /// Migrates the schema, creates the configured tenants, and restores the execution history
@@ -160,22 +205,11 @@ public actor DatabaseUpdaterManager {
         return try await FireLog.lastFires(of: keys, in: database)
     }
 
-    private func launch(sources: [String: ConfigSource]) async {
+    /// Starts the real-time scheduler's loop and the database monitor (once; later calls do nothing).
+    public func launch() {
+        guard startedAt == nil else { return }
         startedAt = clock.now()
-        configurationSources = sources
-        if configuration.enableScheduling {
-            let records = records
-            let scheduler = CronScheduler(config: configuration, executor: executor, history: history, health: health, running: running,
-                                          clock: clock, logger: logger, metricsFactory: metricsFactory,
-                                          onRecord: { records.publish([$0]) })
-            self.scheduler = scheduler
-            do {
-                try await scheduler.configure(configuration, registry: registry)
-            } catch {
-                logger.error("could not read the execution history to resume schedules", metadata: ["error": "\(error)"])
-            }
-            background.append(Task { await scheduler.run() })
-        }
+        if let scheduler { background.append(Task { await scheduler.run() }) }
         background.append(Task { await self.monitorDatabase() })
     }
 
@@ -221,7 +255,7 @@ public actor DatabaseUpdaterManager {
         var shortest = 30.0
         for tenant in configuration.tenants {
             for updater in registry.all where configuration.isEnabled(updater, tenant: tenant) {
-                guard let schedule = try? CronSchedule(configuration.schedule(for: updater, tenant: tenant), timeZone: configuration.timeZone),
+                guard let schedule = try? configuration.cronSchedule(configuration.schedule(for: updater, tenant: tenant)),
                       let first = schedule.next(after: now), let second = schedule.next(after: first) else { continue }
                 shortest = min(shortest, second.timeIntervalSince(first))
             }
@@ -400,8 +434,15 @@ public actor DatabaseUpdaterManager {
         await close()
     }
 
+    /// Returns once the scheduler has handled every fire due by `instant` and their executions
+    /// have finished (at once without a scheduler). ``SimulatedClock/advance(to:settling:)`` uses it.
+    public func settle(at instant: Date) async {
+        await scheduler?.settle(at: instant)
+    }
+
     /// Closes the database, the history and the ledger without waiting for anything.
     public func close() async {
+        await scheduler?.releaseWaiters()
         background.forEach { $0.cancel() }
         health.releaseWaiters()
         for task in background { await task.value }

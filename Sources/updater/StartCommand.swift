@@ -74,12 +74,11 @@ extension Updater {
             let database = (try? DatabaseLocation(parsing: config.database).description) ?? config.database
             try? lock.write(.init(pid: getpid(), startedAt: Date(), database: database))
             let registry = PrometheusCollectorRegistry()
-            // Subscribed before scheduling starts, so the first executions (catch-ups) print too.
-            let broadcaster = Broadcaster<ExecutionRecord>()
-            let records = broadcaster.subscribe()
-            let manager = try await DatabaseUpdaterManager.start(
+            let manager = try await DatabaseUpdaterManager(
                 configuration: config, sources: loaded.sources, metricsFactory: PrometheusMetricsFactory(registry: registry),
-                records: broadcaster, logger: logger)
+                logger: logger)
+            // Subscribed before the manager runs, so the first executions (catch-ups) print too.
+            let records = await manager.records.subscribe()
             var apiLine = "  api        off (--no-api)"
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if config.api.enabled {
@@ -97,10 +96,13 @@ extension Updater {
             // The banner (which says "ready") is printed from inside the running group, once its
             // signal handlers are installed: a SIGTERM right after it must stop us gracefully.
             let banner = bannerText(config, schedules: await manager.schedules(), configFile: configOptions.config, apiLine: apiLine)
-            services.insert(.init(service: ManagerService(manager: manager, logger: logger) {
-                Console.line(banner)
-                logger.info("service started", metadata: ["database": "\(database)", "pid": "\(getpid())"])
-            }), at: 0)
+            services.insert(contentsOf: [
+                .init(service: Announcement {
+                    Console.line(banner)
+                    logger.info("service started", metadata: ["database": "\(database)", "pid": "\(getpid())"])
+                }),
+                .init(service: manager),
+            ], at: 0)
             let printer = Task {
                 for await record in records { Console.line(ExecutionReport.line(record)) }
             }
@@ -146,17 +148,13 @@ extension Updater {
     }
 }
 
-/// Runs the manager until graceful shutdown is requested, then stops it.
-struct ManagerService: Service {
-    let manager: DatabaseUpdaterManager
-    let logger: Logger
-    /// Runs once the group (and its signal handling) is up.
-    let onStart: @Sendable () -> Void
+/// Prints the banner once the group runs (its signal handlers installed: a SIGTERM right after
+/// the banner's "ready" must stop us gracefully), then waits for the shutdown like the others.
+struct Announcement: Service {
+    let announce: @Sendable () -> Void
 
     func run() async throws {
-        onStart()
+        announce()
         try? await gracefulShutdown()
-        logger.info("shutting down: no new executions")
-        try await manager.stop()
     }
 }

@@ -5,8 +5,12 @@ import Metrics
 
 /// Fires executions at their cron times, for every tenant × enabled updater.
 ///
-/// It sleeps until the earliest next fire on the injected clock (no polling) and is woken early
-/// by ``wake()`` — a configuration change, pause/resume, or the database coming back. Fires that
+/// The decision is one deterministic function, ``step(at:)``: given an instant, which fires are
+/// due and in what order they are handed to the executor. Two drivers call it: the real-time
+/// loop, ``run()``, which sleeps on the injected clock until the earliest next fire (no
+/// polling) and is woken early by ``wake()`` — a configuration change, pause/resume, or the
+/// database coming back; and ``Simulation``, which jumps a ``SimulatedClock`` from one due
+/// instant to the next and waits for each instant's executions (``waitUntilIdle()``). Fires that
 /// could not run on time (the process was stopped, the machine slept, the database was down)
 /// go through ``MisfirePlanner``. A fire whose updater and tenant have an execution running
 /// (scheduled or manual: ``RunningExecutions``) is recorded as `skipped`.
@@ -53,8 +57,25 @@ public actor CronScheduler {
         }
     }
 
+    /// How a driver wants fires handed on: the real-time service and a simulation differ only here.
+    struct Options: Sendable {
+        /// The trigger recorded for fires that run on time: `scheduled`, or `simulation`.
+        var trigger: ExecutionRecord.Trigger = .scheduled
+        /// Fires of one tenant due at one instant run one after another, in entry order, as one
+        /// job: they may touch the same rows, and a simulation must write the same rows whatever
+        /// the concurrency cap. Different tenants still run in parallel.
+        var tenantInOrder = false
+        /// The most runners at once; nil for the concurrency cap. One gives a single writer in a
+        /// fixed order (a SQLite file, whose rows land in the order they are written).
+        var runners: Int?
+        /// Every entry starts at its first fire at or after this instant instead of resuming from
+        /// the history; `@every` schedules are anchored here.
+        var startingAt: Date?
+    }
+
     private var entries: [Entry] = []
     private var config: UpdaterConfig
+    private let options: Options
     private let executor: Executor
     private let history: ExecutionHistory
     private let health: DatabaseHealth
@@ -76,12 +97,19 @@ public actor CronScheduler {
     /// The latest instant the loop should have woken by; later than that (plus slack), it is
     /// stalled. Nil while it is not sleeping on a deadline.
     private var expectedWake: Date?
+    /// The instant of the loop's last pass with the database reachable: fires due by then are
+    /// dispatched.
+    private var handledThrough: Date?
+    /// Callers of ``settle(at:)`` and ``waitUntilIdle()``: an instant that must be handled (nil
+    /// for none), and whom to resume.
+    private var settleWaiters: [(at: Date?, continuation: CheckedContinuation<Void, Never>)] = []
 
-    init(config: UpdaterConfig, executor: Executor, history: ExecutionHistory, health: DatabaseHealth, running: RunningExecutions,
-         clock: any UpdaterClock, logger: Logger, metricsFactory: any MetricsFactory,
+    init(config: UpdaterConfig, options: Options = Options(), executor: Executor, history: ExecutionHistory, health: DatabaseHealth,
+         running: RunningExecutions, clock: any UpdaterClock, logger: Logger, metricsFactory: any MetricsFactory,
          onRecord: @escaping @Sendable (ExecutionRecord) async -> Void) {
         dispatchLateness = Recorder(label: "updater_scheduler_lateness_seconds", factory: metricsFactory)
-        runs = RunQueue(runnerLimit: executor.settings.maxConcurrentExecutions)
+        runs = RunQueue(runnerLimit: options.runners ?? executor.settings.maxConcurrentExecutions)
+        self.options = options
         self.running = running
         self.config = config
         self.executor = executor
@@ -97,6 +125,7 @@ public actor CronScheduler {
     /// Rebuilds the entries for a (new) configuration. Entries that keep their schedule keep
     /// their place; new ones resume after the last fire the history recorded for them, so a
     /// restart catches up under the misfire policy; brand-new ones start at the next fire.
+    /// (With ``Options/startingAt``, every new entry starts there.)
     func configure(_ config: UpdaterConfig, registry: UpdaterRegistry) async throws {
         self.config = config
         let now = clock.now()
@@ -104,10 +133,12 @@ public actor CronScheduler {
         let previous = Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         for tenant in config.tenants {
             for updater in registry.all where config.isEnabled(updater, tenant: tenant) {
-                let schedule = try CronSchedule(config.schedule(for: updater, tenant: tenant), timeZone: config.timeZone)
+                let schedule = try config.cronSchedule(config.schedule(for: updater, tenant: tenant), anchor: options.startingAt)
                 var entry = Entry(updater: updater, tenant: tenant, schedule: schedule)
                 if let old = previous[entry.key] {
                     entry.nextFire = old.schedule == schedule ? old.nextFire : schedule.next(after: now)
+                } else if let start = options.startingAt {
+                    entry.nextFire = schedule.next(after: start.addingTimeInterval(-1))
                 } else if let last = try await history.lastScheduledFire(updater: updater.name, tenant: tenant.id) {
                     entry.nextFire = schedule.next(after: last)
                 } else {
@@ -154,54 +185,62 @@ public actor CronScheduler {
     /// The entries, for status.
     func status() -> [EntryStatus] {
         entries.map {
-            EntryStatus(updater: $0.updater.name, tenant: $0.tenant.id, schedule: $0.schedule.expression.source,
-                        scheduleDescription: $0.schedule.expression.explain(), nextFire: paused ? nil : $0.nextFire,
+            EntryStatus(updater: $0.updater.name, tenant: $0.tenant.id, schedule: $0.schedule.source,
+                        scheduleDescription: $0.schedule.explain(), nextFire: paused ? nil : $0.nextFire,
                         running: running.contains($0.key))
         }
     }
 
-    // MARK: - The loop
+    // MARK: - The step
 
-    /// Runs until ``shutdown(grace:)``.
-    func run() async {
-        while !stopping && !Task.isCancelled {
-            let now = clock.now()
-            let ready = health.state.reachable
-            if !paused && ready {
-                for index in entries.indices {
-                    if let next = entries[index].nextFire, next <= now { await dispatch(index, now: now) }
+    /// The earliest fire not yet handled, of any entry.
+    func nextDue() -> Date? {
+        entries.lazy.compactMap(\.nextFire).min()
+    }
+
+    /// The deterministic step, one for every driver: hands on every fire due at `now`, in entry
+    /// order (tenants in configured order, each tenant's updaters in registry order), under the
+    /// misfire policy. It does not wait for the executions; ``waitUntilIdle()`` does.
+    func step(at now: Date) async {
+        var jobs: [RunQueue.Job] = []
+        for index in entries.indices {
+            guard let next = entries[index].nextFire, next <= now else { continue }
+            let requests = await dueRequests(index, now: now)
+            guard !requests.isEmpty else { continue }
+            let key = entries[index].key
+            if options.tenantInOrder, let last = jobs.last, last.keys.last?.tenant == key.tenant {
+                jobs[jobs.count - 1] = RunQueue.Job(keys: last.keys + [key], requests: last.requests + requests)
+            } else {
+                jobs.append(RunQueue.Job(keys: [key], requests: requests))
+            }
+        }
+        for job in jobs { await submit(job) }
+    }
+
+    /// Claims the job's keys and queues it; a key whose updater and tenant has an execution
+    /// running is skipped, its fires recorded as such.
+    private func submit(_ job: RunQueue.Job) async {
+        var keys: [ExecutionKey] = [], requests: [Executor.Request] = []
+        for key in job.keys {
+            let mine = job.requests.filter { $0.updater.name == key.updater && $0.tenant.id == key.tenant }
+            if running.claim(key) {
+                keys.append(key)
+                requests += mine
+            } else {
+                for request in mine {
+                    let reason = "skipped: an execution of \(key.updater) for this tenant was still running"
+                    await onRecord(await executor.recordSkipped(request, reason: reason))
                 }
             }
-            // Sleep until the next fire; an hour at most, so a wrong clock cannot strand us.
-            var deadline = now.addingTimeInterval(3600)
-            if !paused && ready, let earliest = entries.compactMap(\.nextFire).min(), earliest < deadline { deadline = earliest }
-            expectedWake = deadline
-            await sleep(until: deadline)
-            expectedWake = nil
         }
+        guard !keys.isEmpty else { return }
+        if runs.submit(RunQueue.Job(keys: keys, requests: requests)) { startRunner() }
     }
 
-    /// How far behind its deadline the loop is (zero when on time).
-    func stalledFor(now: Date) -> TimeInterval {
-        guard let expectedWake else { return 0 }
-        return max(0, now.timeIntervalSince(expectedWake))
-    }
-
-    private func sleep(until deadline: Date) async {
-        if wakePending || stopping {
-            wakePending = false
-            return
-        }
-        let clock = clock
-        let task = Task { try await clock.sleep(until: deadline) }
-        sleeper = task
-        _ = await task.result
-        sleeper = nil
-        wakePending = false
-    }
-
-    private func dispatch(_ index: Int, now: Date) async {
-        guard let first = entries[index].nextFire else { return }
+    /// Advances entry `index` past `now` and returns the executions it must run: its catch-up
+    /// fires and its on-time one. Missed fires that do not run are recorded here.
+    private func dueRequests(_ index: Int, now: Date) async -> [Executor.Request] {
+        guard let first = entries[index].nextFire else { return [] }
         let plan: MisfirePlanner.Plan
         let following = entries[index].schedule.next(after: first)
         if following.map({ $0 > now }) ?? true, now.timeIntervalSince(first) <= MisfirePlanner.onTimeTolerance {
@@ -220,7 +259,7 @@ public actor CronScheduler {
             // at once, later ones are dispatched later.
             dispatchLateness.record(clock.now().timeIntervalSince(onTime))
         }
-        let updater = entries[index].updater, tenant = entries[index].tenant, key = entries[index].key
+        let updater = entries[index].updater, tenant = entries[index].tenant
         let policy = "misfire policy \(config.misfirePolicy.rawValue)"
         if let range = plan.missedRange {
             let reason = "\(range.count)\(range.countIsExact ? "" : " or more") missed fires from \(DatabaseValue.formatTimestamp(range.first)) "
@@ -232,18 +271,9 @@ public actor CronScheduler {
             let reason = "missed fire: the scheduler could not run it on time (\(policy))"
             await onRecord(await executor.recordSkipped(request(updater, tenant, at: missed, trigger: .scheduled), reason: reason))
         }
-        var fires = plan.catchUp.map { ($0, ExecutionRecord.Trigger.catchUp) }
-        if let onTime = plan.onTime { fires.append((onTime, .scheduled)) }
-        guard !fires.isEmpty else { return }
-        let job = RunQueue.Job(key: key, requests: fires.map { request(updater, tenant, at: $0.0, trigger: $0.1) })
-        guard running.claim(key) else {
-            for request in job.requests {
-                let reason = "skipped: an execution of \(updater.name) for this tenant was still running"
-                await onRecord(await executor.recordSkipped(request, reason: reason))
-            }
-            return
-        }
-        if runs.submit(job) { startRunner() }
+        var requests = plan.catchUp.map { request(updater, tenant, at: $0, trigger: .catchUp) }
+        if let onTime = plan.onTime { requests.append(request(updater, tenant, at: onTime, trigger: options.trigger)) }
+        return requests
     }
 
     /// Starts a task that runs queued jobs until none is left, on the database threads, where
@@ -256,7 +286,7 @@ public actor CronScheduler {
                 for request in job.requests {
                     await onRecord(await executor.execute(request))
                 }
-                running.release(job.key)
+                job.keys.forEach(running.release)
             }
             await self.runnerEnded(id)
         }
@@ -264,11 +294,82 @@ public actor CronScheduler {
 
     private func runnerEnded(_ id: UUID) {
         runners[id] = nil
+        resumeSettled()
     }
 
     private func request(_ updater: any BaseUpdater, _ tenant: Tenant, at fire: Date, trigger: ExecutionRecord.Trigger) -> Executor.Request {
         Executor.Request(updater: updater, tenant: tenant, scheduledAt: fire, dryRun: config.dryRun,
                          seed: config.seed ?? UInt64.random(in: 0...UInt64.max), trigger: trigger)
+    }
+
+    // MARK: - Waiting for quiet
+
+    /// Returns once every execution handed on so far has finished and its record was published.
+    func waitUntilIdle() async {
+        if runners.isEmpty { return }
+        await withCheckedContinuation { settleWaiters.append((nil, $0)) }
+    }
+
+    /// Returns once the real-time loop has handled every fire due by `instant` (with the
+    /// database reachable) and their executions have finished.
+    func settle(at instant: Date) async {
+        if isSettled(at: instant) { return }
+        await withCheckedContinuation { settleWaiters.append((instant, $0)) }
+    }
+
+    private func isSettled(at instant: Date?) -> Bool {
+        guard runners.isEmpty else { return false }
+        guard let instant else { return true }
+        if handledThrough.map({ $0 >= instant }) ?? false { return true }
+        // Asleep past `instant` with nothing asking it to look again: nothing is due by then.
+        return health.state.reachable && !wakePending && expectedWake.map { $0 > instant } ?? false
+    }
+
+    private func resumeSettled() {
+        guard !settleWaiters.isEmpty else { return }
+        var waiting: [(at: Date?, continuation: CheckedContinuation<Void, Never>)] = []
+        for waiter in settleWaiters {
+            if isSettled(at: waiter.at) { waiter.continuation.resume() } else { waiting.append(waiter) }
+        }
+        settleWaiters = waiting
+    }
+
+    // MARK: - The real-time driver
+
+    /// Sleeps on the clock until the earliest next fire and runs the step, until ``shutdown(grace:)``.
+    func run() async {
+        while !stopping && !Task.isCancelled {
+            let now = clock.now()
+            let ready = health.state.reachable
+            if !paused && ready { await step(at: now) }
+            if ready { handledThrough = now }
+            // Sleep until the next fire; an hour at most, so a wrong clock cannot strand us.
+            var deadline = now.addingTimeInterval(3600)
+            if !paused && ready, let earliest = nextDue(), earliest < deadline { deadline = earliest }
+            expectedWake = deadline
+            await sleep(until: deadline)
+            expectedWake = nil
+        }
+    }
+
+    /// How far behind its deadline the loop is (zero when on time).
+    func stalledFor(now: Date) -> TimeInterval {
+        guard let expectedWake else { return 0 }
+        return max(0, now.timeIntervalSince(expectedWake))
+    }
+
+    private func sleep(until deadline: Date) async {
+        if wakePending || stopping {
+            wakePending = false
+            return
+        }
+        resumeSettled()
+        let clock = clock
+        let task = Task { try await clock.sleep(until: deadline) }
+        sleeper = task
+        _ = await task.result
+        sleeper = nil
+        wakePending = false
     }
 
     // MARK: - Shutdown
@@ -299,5 +400,11 @@ public actor CronScheduler {
             }
             group.cancelAll()
         }
+    }
+
+    /// Releases every caller of ``settle(at:)`` and ``waitUntilIdle()``: nothing more will run.
+    func releaseWaiters() {
+        settleWaiters.forEach { $0.continuation.resume() }
+        settleWaiters = []
     }
 }

@@ -8,9 +8,11 @@ import Synchronization
 /// parked on the concurrency limiter and woken again cost about as much as the executions
 /// themselves, and stretched every second's burst. A runner takes the next job under a lock.
 final class RunQueue: Sendable {
-    /// One dispatch of one entry: its catch-up and on-time runs, in order.
+    /// One dispatch of one entry (its catch-up and on-time runs), or of one tenant's entries due
+    /// at one instant: runs in order, one after another.
     struct Job: Sendable {
-        let key: ExecutionKey
+        /// The entries claimed for the job (in ``RunningExecutions``), released when it ends.
+        let keys: [ExecutionKey]
         let requests: [Executor.Request]
     }
 

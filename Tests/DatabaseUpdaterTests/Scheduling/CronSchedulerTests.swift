@@ -27,19 +27,17 @@ struct CronSchedulerTests {
 
     @Test(arguments: [UpdaterConfig.MisfirePolicy.runOnce, .skip])
     func firesAtExactCronTimesAndCatchesUpAfterALateWake(policy: UpdaterConfig.MisfirePolicy) async throws {
-        let clock = ManualClock(start)
+        let clock = SimulatedClock(start)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)")
         let manager = try await DatabaseUpdaterManager.start(
             configuration: config("*/10 * * * * *", policy: policy, data: data, database: try await TestDatabases.freshLocation(.sqlite)),
             clock: clock)
         var records = await manager.records.subscribe().makeAsyncIterator()
-        try await waitUntilScheduled(manager)
-        clock.advance(to: start.addingTimeInterval(5))  // 00:00:10
+        await clock.advance(to: start.addingTimeInterval(5), settling: manager)  // 00:00:10
         let first = await next(1, from: &records)
         #expect(first.map(\.scheduledAt) == [start.addingTimeInterval(5)])
         #expect(first.first?.trigger == .scheduled && first.first?.outcome == .succeeded)
-        try await waitUntilIdle(manager)
-        clock.advance(to: start.addingTimeInterval(25))  // 00:00:30: 00:20 was missed
+        await clock.advance(to: start.addingTimeInterval(25), settling: manager)  // 00:00:30: 00:20 was missed
         let late = await next(2, from: &records).sorted { $0.scheduledAt < $1.scheduledAt }
         #expect(late.map(\.scheduledAt) == [start.addingTimeInterval(15), start.addingTimeInterval(25)])
         if policy == .runOnce {
@@ -56,14 +54,14 @@ struct CronSchedulerTests {
         let gate = Gate()
         var registry = UpdaterRegistry.builtIn
         try registry.register(GatedUpdater(gate: gate))
-        let clock = ManualClock(start)
+        let clock = SimulatedClock(start)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)")
         var configuration = config("*/10 * * * * *", policy: .skip, data: data, database: try await TestDatabases.freshLocation(.sqlite))
         configuration.executionConfig.enabledUpdaters["serviceTickets"] = false
         configuration.scheduleConfig = ["gated": "* * * * * *"]
         let manager = try await DatabaseUpdaterManager.start(configuration: configuration, registry: registry, clock: clock)
         var records = await manager.records.subscribe().makeAsyncIterator()
-        try await waitUntilScheduled(manager)
+        await clock.advance(to: start, settling: manager)
         clock.advance(to: start.addingTimeInterval(1))  // first fire starts and blocks on the gate
         while !gate.entered { try await Task.sleep(for: .milliseconds(5)) }
         clock.advance(to: start.addingTimeInterval(2))  // second fire: previous still running
@@ -75,16 +73,6 @@ struct CronSchedulerTests {
         let finished = await next(1, from: &records)
         #expect(finished.first?.outcome == .succeeded && finished.first?.scheduledAt == start.addingTimeInterval(1))
         try await manager.stop()
-    }
-
-    private func waitUntilScheduled(_ manager: DatabaseUpdaterManager) async throws {
-        for _ in 0..<500 where await !manager.health.state.reachable { try await Task.sleep(for: .milliseconds(10)) }
-        try await Task.sleep(for: .milliseconds(50))  // the loop reaches its sleep
-    }
-
-    private func waitUntilIdle(_ manager: DatabaseUpdaterManager) async throws {
-        for _ in 0..<500 where await manager.schedules().contains(where: \.running) { try await Task.sleep(for: .milliseconds(10)) }
-        try await Task.sleep(for: .milliseconds(50))
     }
 }
 
@@ -101,12 +89,11 @@ struct SchedulerRecoveryTests {
             misfirePolicy: policy, misfireLimit: limit, dataDirectory: data.path, seed: 1)
     }
 
-    private func started(_ configuration: UpdaterConfig, registry: UpdaterRegistry = .builtIn, clock: ManualClock) async throws
+    private func started(_ configuration: UpdaterConfig, registry: UpdaterRegistry = .builtIn, clock: SimulatedClock) async throws
         -> DatabaseUpdaterManager
     {
         let manager = try await DatabaseUpdaterManager.start(configuration: configuration, registry: registry, clock: clock)
-        for _ in 0..<500 where await !manager.health.state.reachable { try await Task.sleep(for: .milliseconds(10)) }
-        try await Task.sleep(for: .milliseconds(50))  // the loop reaches its sleep
+        await clock.advance(to: clock.now(), settling: manager)  // the database is ready and nothing is due
         return manager
     }
 
@@ -122,7 +109,7 @@ struct SchedulerRecoveryTests {
         let gate = Gate()
         var registry = UpdaterRegistry.builtIn
         try registry.register(GatedUpdater(gate: gate))
-        let clock = ManualClock(start)
+        let clock = SimulatedClock(start)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)")
         var configuration = config(data: data, database: try await TestDatabases.freshLocation(.sqlite))
         configuration.executionConfig.enabledUpdaters["serviceTickets"] = false
@@ -144,7 +131,7 @@ struct SchedulerRecoveryTests {
 
     /// Every missed fire is recorded: the latest `misfireLimit` one by one, the rest as one range.
     @Test func anOutageLongerThanTheLimitRecordsEveryMissedFire() async throws {
-        let clock = ManualClock(start)
+        let clock = SimulatedClock(start)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)")
         let manager = try await started(config(data: data, database: try await TestDatabases.freshLocation(.sqlite), limit: 3, policy: .skip),
                                         clock: clock)
@@ -168,15 +155,14 @@ struct SchedulerRecoveryTests {
     /// on start the record is restored from the fire log and the fire is not run again.
     @Test(arguments: Engine.allCases)
     func aFireWhoseRecordWasLostIsNotRunAgain(engine: Engine) async throws {
-        let clock = ManualClock(start)
+        let clock = SimulatedClock(start)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("sched-\(UUID().uuidString)")
         let configuration = config(data: data, database: try await TestDatabases.freshLocation(engine))
         let first = try await started(configuration, clock: clock)
         var records = await first.records.subscribe().makeAsyncIterator()
         for second in 1...3 {
-            clock.advance(to: start.addingTimeInterval(Double(second)))
+            await clock.advance(to: start.addingTimeInterval(Double(second)), settling: first)
             #expect(await next(1, from: &records).first?.outcome == .succeeded)
-            for _ in 0..<500 where await first.schedules().contains(where: \.running) { try await Task.sleep(for: .milliseconds(5)) }
         }
         try await first.stop()
         let lost = try #require(try await ExecutionHistory(directory: data).recent(limit: 1).first)

@@ -5,7 +5,7 @@ import Testing
 
 struct RunQueueTests {
     private func job(_ updater: String, _ tenant: Int) -> RunQueue.Job {
-        RunQueue.Job(key: key(updater, tenant), requests: [])
+        RunQueue.Job(keys: [key(updater, tenant)], requests: [])
     }
 
     private func key(_ updater: String, _ tenant: Int) -> ExecutionKey {
@@ -23,10 +23,10 @@ struct RunQueueTests {
         let queue = RunQueue(runnerLimit: 1)
         _ = queue.submit(job("a", 1))
         _ = queue.submit(job("a", 2))
-        #expect(queue.next()?.key == key("a", 1))
+        #expect(queue.next()?.keys == [key("a", 1)])
         #expect(!queue.submit(job("a", 3)))  // the runner is still going
-        #expect(queue.next()?.key == key("a", 2))
-        #expect(queue.next()?.key == key("a", 3))
+        #expect(queue.next()?.keys == [key("a", 2)])
+        #expect(queue.next()?.keys == [key("a", 3)])
         #expect(queue.next() == nil)  // empty: the runner ends
         #expect(queue.submit(job("a", 1)))  // so a new one is needed
     }
