@@ -9,7 +9,7 @@ import Foundation
 /// schema of its own) and `updater_fires` on SQLite, one row per committed execution —
 /// `target`, `tenant_id`, `updater`, `scheduled_at`, `manual_execution` (empty for a scheduled
 /// or catch-up fire; the execution's id for a manual one), `execution_id`, `trigger`
-/// (`scheduled`, `catch_up` or `manual`), `seed`, `started_at`, `finished_at` and `row_counts`
+/// (`scheduled`, `catch_up`, `manual` or `simulation`), `seed`, `started_at`, `finished_at` and `row_counts`
 /// (the rows written per table and operation, as JSON).
 ///
 /// **The key** (its primary key, `fires_once`): (target, tenant, updater, scheduled time,
@@ -32,7 +32,13 @@ public enum FireLog {
     /// The key's name (PostgreSQL names it in a violation; SQLite names the table's columns).
     static let key = "fires_once"
 
-    private static func ddl(uuid: String, time: String, schema: String, table: String, options: String) -> String {
+    /// The triggers the table accepts.
+    private static func triggerCheck(_ triggers: [ExecutionRecord.Trigger]) -> String {
+        "CHECK (trigger IN (\(triggers.map { "'\($0.rawValue)'" }.joined(separator: ", "))))"
+    }
+
+    private static func ddl(uuid: String, time: String, schema: String, table: String, options: String,
+                            triggers: [ExecutionRecord.Trigger] = [.scheduled, .catchUp, .manual]) -> String {
         """
         \(schema)CREATE TABLE \(table) (
             target TEXT NOT NULL,
@@ -41,7 +47,7 @@ public enum FireLog {
             scheduled_at \(time) NOT NULL,
             manual_execution TEXT NOT NULL,
             execution_id \(uuid) NOT NULL,
-            trigger TEXT NOT NULL CHECK (trigger IN ('scheduled', 'catch_up', 'manual')),
+            trigger TEXT NOT NULL \(triggerCheck(triggers)),
             seed TEXT NOT NULL,
             started_at \(time) NOT NULL,
             finished_at \(time) NOT NULL,
@@ -57,6 +63,22 @@ public enum FireLog {
         sqlite: ddl(uuid: "TEXT", time: "TEXT", schema: "", table: table(.sqlite), options: " WITHOUT ROWID"),
         postgres: ddl(uuid: "UUID", time: "TIMESTAMPTZ", schema: "CREATE SCHEMA IF NOT EXISTS \(Schema.bookkeepingSchema);\n",
                       table: table(.postgres), options: ""))
+
+    /// Accepts the `simulation` trigger: SQLite cannot change a CHECK in place, so the table is
+    /// rebuilt (in the migration's transaction); PostgreSQL swaps its named check.
+    static let simulationTrigger = Migration(
+        version: 5, name: "fire log accepts simulated fires (trigger 'simulation')",
+        sqlite: ddl(uuid: "TEXT", time: "TEXT", schema: "", table: "updater_fires_next", options: " WITHOUT ROWID",
+                    triggers: [.scheduled, .catchUp, .manual, .simulation]) + """
+
+            INSERT INTO updater_fires_next SELECT * FROM updater_fires;
+            DROP TABLE updater_fires;
+            ALTER TABLE updater_fires_next RENAME TO updater_fires;
+            """,
+        postgres: """
+            ALTER TABLE \(table(.postgres)) DROP CONSTRAINT fires_trigger_check;
+            ALTER TABLE \(table(.postgres)) ADD CONSTRAINT fires_trigger_check \(triggerCheck([.scheduled, .catchUp, .manual, .simulation]));
+            """)
 
     /// Records a committed execution: the last statement of its transaction, queued like an
     /// insert (on PostgreSQL it travels with the `COMMIT`). A fire that already took effect

@@ -45,6 +45,8 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
         case catchUp = "catch_up"
         /// On request (`updater execute`, the API, `updater test`).
         case manual
+        /// At its fire time on a simulated clock (`updater simulate`).
+        case simulation
     }
 
     public var id: UUID

@@ -103,7 +103,7 @@ public final class Executor: Sendable {
     }
 
     private func run(_ request: Request) async -> ExecutionRecord {
-        let id = Identifiers.next()
+        let id = request.trigger == .simulation ? Identifiers.forFire(request) : Identifiers.next()
         do {
             try await limiter.acquire()
         } catch {
@@ -154,7 +154,8 @@ public final class Executor: Sendable {
             return await finish(request, id: id, started: started, outcome: .timedOut, changes: [], samples: nil,
                                 error: error.description)
         case .failure(let error) where await alreadyTookEffect(request, failedWith: error):
-            return await finish(request, id: id, started: started, outcome: .skipped, changes: [], samples: nil,
+            // A fresh id: a simulated fire's derived one belongs to the execution that took effect.
+            return await finish(request, id: Identifiers.next(), started: started, outcome: .skipped, changes: [], samples: nil,
                                 error: "already took effect: the target database's fire log holds a committed execution of this fire")
         case .failure(let error) where Self.isInterruption(error):
             return await finish(request, id: id, started: started, outcome: .failed, changes: [], samples: nil,

@@ -21,6 +21,15 @@ enum Identifiers {
         return SeededRandom.uuid(high, mix(high ^ keys.1))
     }
 
+    /// The identifier of a simulated fire's execution, derived from the fire alone (its run
+    /// seed, tenant, updater and fire time), so that a repeated simulation writes the same fire
+    /// log, byte for byte. Distinct from the updater's own draws: a separate stream of the seed.
+    static func forFire(_ request: Executor.Request) -> UUID {
+        var random = SeededRandom(runSeed: request.seed ^ 0x5EED_F1DE_0000_0001, tenant: request.tenant.id,
+                                  updater: request.updater.name, fireTime: request.scheduledAt)
+        return random.uuid()
+    }
+
     private static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

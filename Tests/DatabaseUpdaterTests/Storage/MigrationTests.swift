@@ -85,4 +85,36 @@ struct MigrationTests {
         }
         await db.close()
     }
+
+    /// Migration 5 rebuilds SQLite's fire log (and swaps PostgreSQL's check): fires recorded
+    /// before it keep their rows, and simulated fires are accepted after it; the seeded rows
+    /// carry the migrating clock's time, not the server's.
+    @Test(arguments: Engine.allCases)
+    func theFireLogKeepsItsRowsAndAcceptsSimulatedFires(engine: Engine) async throws {
+        let db = try await TestDatabases.fresh(engine)
+        let then = Date(timeIntervalSince1970: 1_772_409_600)
+        _ = try await Migrator.migrate(db, migrations: Schema.migrations.filter { $0.version < 5 }, now: then)
+        let table = FireLog.table(engine == .sqlite ? .sqlite : .postgres)
+        func insert(_ trigger: String, at seconds: Double) async throws {
+            _ = try await db.withConnection { conn in
+                try conn.execute("""
+                    INSERT INTO \(table) (target, tenant_id, updater, scheduled_at, manual_execution, execution_id, trigger, seed,
+                                          started_at, finished_at, row_counts)
+                    VALUES ('default', $1, 'service_tickets', $2, '', $3, $4, '1', $2, $2, '[]')
+                    """, .uuid(Tenant.default.id), .timestamp(then.addingTimeInterval(seconds)), .uuid(UUID()), .text(trigger))
+            }
+        }
+        try await insert("scheduled", at: 1)
+        await #expect(throws: DatabaseError.self) { try await insert("simulation", at: 2) }
+        #expect(try await Migrator.migrate(db).applied == [5])
+        try await insert("simulation", at: 3)
+        await #expect(throws: DatabaseError.self) { try await insert("sideways", at: 4) }
+        let rows = try await db.withConnection { conn in
+            try conn.query("SELECT trigger FROM \(table) ORDER BY scheduled_at").compactMap { $0["trigger"].stringValue }
+        }
+        #expect(rows == ["scheduled", "simulation"])
+        let created = try await db.withConnection { conn in try conn.query("SELECT created_at FROM tenants").first?["created_at"].dateValue }
+        #expect(created == then)
+        await db.close()
+    }
 }

@@ -47,7 +47,7 @@ public enum Migrator {
                     let done = try conn.query("SELECT 1 FROM schema_migrations WHERE version = $1", .integer(Int64(migration.version)))
                     if !done.isEmpty { return false }
                     do throws(DatabaseError) {
-                        try conn.executeScript(migration.sql(for: dialect))
+                        try conn.executeScript(migration.sql(for: dialect, now: now))
                     } catch {
                         throw DatabaseError(.migration, "migration \(migration.version) (\(migration.name)) failed: \(error.message)",
                                             sqlState: error.sqlState, resultCode: error.resultCode)

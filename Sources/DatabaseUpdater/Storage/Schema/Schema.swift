@@ -21,7 +21,8 @@ public enum Schema {
 
     /// Every migration, in order. Version 3 is the updater's own bookkeeping in the target
     /// database, the fire log (see ``FireLog``); version 4 indexes the updaters' repeated reads.
-    public static let migrations: [Migration] = [initialSchema, seedDefaultTenant, FireLog.migration, oldestFirstIndexes]
+    public static let migrations: [Migration] = [initialSchema, seedDefaultTenant, FireLog.migration, oldestFirstIndexes,
+                                                  FireLog.simulationTrigger]
 
     private static func tables(uuid: String, time: String, money: String) -> String {
         """
@@ -138,8 +139,8 @@ public enum Schema {
 
     static let seedDefaultTenant = Migration(
         version: 2, name: "default tenant \(defaultTenantID) and customer \(defaultCustomerID)",
-        sqlite: seed(now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"),
-        postgres: seed(now: "now()")
+        sqlite: seed(now: Migration.nowPlaceholder),
+        postgres: seed(now: Migration.nowPlaceholder)
     )
 
     /// Indexes for the updaters' oldest-first reads, each ending in its query's `ORDER BY` so a
