@@ -29,6 +29,7 @@ struct APIController: Sendable {
             let report = await manager.health()
             return try JSONResponse.make(report, status: report.status == .unhealthy ? .serviceUnavailable : .ok)
         }
+        addSimulationRoutes(to: router)
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
@@ -101,7 +102,7 @@ struct APIController: Sendable {
     }
 
     /// The request body, at most ``maxBodyBytes`` (413 beyond).
-    private func bodyData(_ request: Request) async throws -> Data {
+    func bodyData(_ request: Request) async throws -> Data {
         var request = request
         return Data(try await request.collectBody(upTo: Self.maxBodyBytes).readableBytesView)
     }
@@ -109,7 +110,7 @@ struct APIController: Sendable {
     /// `data` as a JSON object: 400 when it is not JSON or not an object, saying why; 422 naming
     /// the key when a number is too large for any number type (`{"seed": 1e400}`), which is a
     /// value out of range rather than broken JSON.
-    private func jsonObject(_ data: Data) throws -> [String: Any] {
+    func jsonObject(_ data: Data) throws -> [String: Any] {
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: data)

@@ -8,7 +8,7 @@ struct Updater: AsyncParsableCommand {
         commandName: "updater",
         abstract: "Keeps databases alive with realistic, scheduled, synthetic business traffic.",
         version: "0.1.0",
-        subcommands: [Start.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self, Migrate.self, CronCommand.self]
+        subcommands: [Start.self, Simulate.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self, Migrate.self, CronCommand.self]
     )
 
     /// Tunes the allocator, parses, sets up logging, runs. One-off commands print their own results, so the library's
@@ -16,8 +16,8 @@ struct Updater: AsyncParsableCommand {
     static func main() async {
         MemoryTuning.apply()
         do {
-            var command = try parseAsRoot()
-            if !(command is Start) {
+            var command = try parseAsRoot(Simulate.normalizingStep(Array(CommandLine.arguments.dropFirst())))
+            if !(command is Start) && !(command is Simulate) {
                 LoggingSystem.bootstrap { ConsoleLogHandler(label: $0, level: .warning) }
             }
             if var command = command as? any AsyncParsableCommand {

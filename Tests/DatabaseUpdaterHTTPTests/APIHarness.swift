@@ -40,6 +40,25 @@ final class APIHarness: Sendable {
         let registry = PrometheusCollectorRegistry()
         let manager = try await DatabaseUpdaterManager.start(configuration: config, registry: updaters,
                                                              metricsFactory: PrometheusMetricsFactory(registry: registry))
+        return try await serve(manager, registry: registry, config: config, folder: folder)
+    }
+
+    /// A step-mode simulation (not yet running) of `days` from `start`, and its API.
+    static func simulation(start: Date, days: Int) async throws -> (APIHarness, Simulation) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("updater-api-\(UUID().uuidString)")
+        var config = UpdaterConfig(database: try await TestDatabases.freshLocation(.sqlite),
+                                   dataDirectory: folder.appendingPathComponent("data").path,
+                                   logDirectory: folder.appendingPathComponent("logs").path, seed: 42)
+        config.api = .init(enabled: true, host: "127.0.0.1", port: 0, token: token)
+        let registry = PrometheusCollectorRegistry()
+        let simulation = try await Simulation.open(
+            configuration: config, options: .init(start: start, end: start.addingTimeInterval(Double(days) * 86_400), step: true, seed: 42),
+            metricsFactory: PrometheusMetricsFactory(registry: registry))
+        return (try await serve(simulation.manager, registry: registry, config: config, folder: folder), simulation)
+    }
+
+    private static func serve(_ manager: DatabaseUpdaterManager, registry: PrometheusCollectorRegistry, config: UpdaterConfig,
+                              folder: URL) async throws -> APIHarness {
         let bound = Mutex<Int?>(nil)
         let server = APIServer.make(manager: manager, registry: registry, token: try APIToken.resolve(config: config),
                                     host: "127.0.0.1", port: 0) { port in bound.withLock { $0 = port } }
@@ -77,9 +96,14 @@ final class APIHarness: Sendable {
     }
 
     func stop() async throws {
+        try await stopServing()
+        try await manager.stop()
+    }
+
+    /// Stops the server only (a simulation closes its manager itself).
+    func stopServing() async throws {
         await group.triggerGracefulShutdown()
         try await running.value
-        try await manager.stop()
     }
 }
 

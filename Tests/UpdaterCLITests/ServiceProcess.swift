@@ -14,9 +14,10 @@ final class ServiceProcess: Sendable {
     private let process: Process
     private let output = Buffer()
 
-    init(_ arguments: [String], in folder: URL, environment: [String: String] = [:]) throws {
+    /// - Parameter executable: the program to run; `updater` by default (a shell wrapping it, say).
+    init(_ arguments: [String], in folder: URL, environment: [String: String] = [:], executable: URL = CommandRunner.executable) throws {
         process = Process()
-        process.executableURL = CommandRunner.executable
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = folder
         var env = ProcessInfo.processInfo.environment
