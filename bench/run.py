@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks against the tools users would reach for instead, side by side in one run.
 
-    make bench          # full: 20,000 executions per round, 30 s of scheduling
+    make bench          # full: 20,000 executions per round, 30 s of scheduling, a simulated year x 100 tenants
     make bench-quick    # the same pairs, smaller (under 3 minutes)
 
 Run inside scripts/with-test-postgres.sh (make does this): it needs UPDATER_TEST_POSTGRES_URL.
@@ -50,6 +50,13 @@ def fresh_postgres():
 
 
 # --- the pairs -------------------------------------------------------------------------------
+
+def ours_office(kind, database, days, tenants):
+    """`simulate`: the Simulation over the office schedules; `fires`: the same fires executed
+    without a clock. Both on `database`, freshly created; executions/s and, for simulate, days/s."""
+    concurrency = "1" if database.startswith("sqlite:") else "2"
+    return run_json([BENCH, kind, "--database", database, "--days", str(days), "--tenants", str(tenants),
+                     "--concurrency", concurrency])
 
 def ours_executions(database, count, concurrency):
     return run_json([BENCH, "executions", "--database", database, "--count", str(count), "--concurrency", str(concurrency)])["ours"]
@@ -215,6 +222,19 @@ def main():
         o, p, a, b = alternate(rounds, lambda: ours_sqlite(count, workdir), lambda: peer_sqlite(count, workdir))
         add("sqlite_executions", f"executions/s on a SQLite file (WAL, synchronous=NORMAL), {count} per round",
             o, p, "executions/s", 0.8, runs={"ours": a, "peer": b})
+        # The simulated clock against no clock at all: the same fires, the same engine, alternately.
+        days, tenants = (30, 20) if args.quick else (365, 100)
+        sim_rounds = rounds if args.quick else 3  # a full round is two to three minutes per run
+        for engine in ["sqlite", "postgres"]:
+            def database():
+                return f"sqlite:{workdir}/office-{uuid.uuid4().hex[:6]}.sqlite" if engine == "sqlite" else fresh_postgres()
+            simulated = []
+            o, p, a, b = alternate(sim_rounds, lambda: simulated.append(ours_office("simulate", database(), days, tenants)) or simulated[-1]["ours"],
+                                   lambda: ours_office("fires", database(), days, tenants)["ours"])
+            per_day = statistics.median(run["days_per_second"] for run in simulated)
+            add(f"simulate_{engine}", f"`updater simulate` of the office, {days} days x {tenants} tenants, executions/s "
+                f"({simulated[0]['executions']:,} executions, {per_day:,.1f} simulated days/s; peer: the same fires executed "
+                "without a clock)", o, p, "executions/s", 0.9, runs={"ours": a, "peer": b})
         o, p, a, b = alternate(rounds, lambda: ours_generation(seconds), lambda: peer_faker(seconds))
         add("generation", "ticket rows generated per second, no database (peer: Faker record)", o, p, "rows/s", 50,
             runs={"ours": a, "peer": b})

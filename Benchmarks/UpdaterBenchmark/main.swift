@@ -3,6 +3,13 @@
 //   UpdaterBenchmark executions --database URL --count N --concurrency C [--updater noop] [--seed S]
 //   UpdaterBenchmark generation --seconds S
 //   UpdaterBenchmark lateness --schedules N --seconds S
+//   UpdaterBenchmark simulate --database URL --days D --tenants T [--concurrency C] [--seed S]
+//   UpdaterBenchmark fires --database URL --days D --tenants T [--concurrency C] [--seed S]
+//
+// `simulate` runs `updater simulate`'s Simulation (the office schedules of T tenants over D
+// days, as fast as possible); `fires` executes the very same fires, in the same time order,
+// through DatabaseUpdaterManager.execute without any clock: the pair measures what the
+// simulated clock and its driver cost.
 //
 // Each prints one JSON object on stdout. Executions go through DatabaseUpdaterManager.execute:
 // the executor, the concurrency cap, one transaction, the history record and the change events,
@@ -245,9 +252,80 @@ func lateness() async throws {
           "cpu_percent": cpu * 100, "peak_rss_mb": peakRSSMegabytes()])
 }
 
+/// 2026-01-05T00:00:00Z, a Monday: where both office runs start.
+let officeStart = Date(timeIntervalSince1970: 1_767_571_200)
+
+/// The office configuration both runs share: default schedules, T tenants (configured one, then
+/// seed-derived ones, as `simulate --tenants`).
+func officeConfig(folder: URL) -> (UpdaterConfig, SimulationOptions) {
+    let days = Double(option("days", "365"))!, concurrency = Int(option("concurrency", "2"))!
+    let seed = UInt64(option("seed", "7"))!
+    var config = UpdaterConfig(database: option("database", "sqlite:\(folder.path)/target.sqlite"),
+                               executionConfig: .init(maxConcurrentExecutions: concurrency),
+                               dataDirectory: folder.appendingPathComponent("data").path, seed: seed)
+    config.tenants = SimulationOptions.tenants(config.tenants, count: Int(option("tenants", "100"))!, seed: seed)
+    return (config, SimulationOptions(start: officeStart, end: officeStart.addingTimeInterval(days * 86_400), seed: seed))
+}
+
+func simulate() async throws {
+    let folder = temporaryFolder()
+    let (config, options) = officeConfig(folder: folder)
+    let simulation = try await Simulation.open(configuration: config, options: options)
+    let started = ContinuousClock.now
+    let final = try await simulation.run()
+    let elapsed = seconds(ContinuousClock.now - started)
+    try? FileManager.default.removeItem(at: folder)
+    if final.totals.unsuccessful > 0 { fail("\(final.totals.unsuccessful) simulated executions did not succeed: \(final.totals.outcomes)") }
+    let days = options.end.timeIntervalSince(options.start) / 86_400
+    emit(["mode": mode, "executions": final.totals.executions, "rows": final.totals.totalRows, "seconds": elapsed,
+          "ours": Double(final.totals.executions) / elapsed, "days_per_second": days / elapsed, "unit": "executions/s"])
+}
+
+func fires() async throws {
+    let folder = temporaryFolder()
+    let (config, options) = officeConfig(folder: folder)
+    // The fires the schedules imply, ordered as the scheduler hands them on: by time, then tenant, then updater.
+    var fires: [(at: Date, tenant: Tenant, updater: String)] = []
+    for tenant in config.tenants {
+        for updater in UpdaterRegistry.builtIn.all where config.isEnabled(updater, tenant: tenant) {
+            let schedule = try config.cronSchedule(config.schedule(for: updater, tenant: tenant), anchor: options.start)
+            for fire in schedule.fireTimes(after: options.start.addingTimeInterval(-1)).prefix(while: { $0 < options.end }) {
+                fires.append((fire, tenant, updater.name))
+            }
+        }
+    }
+    let order = Dictionary(uniqueKeysWithValues: config.tenants.enumerated().map { ($0.element.id, $0.offset) })
+    fires.sort { ($0.at, order[$0.tenant.id]!) < ($1.at, order[$1.tenant.id]!) }
+    let manager = try await DatabaseUpdaterManager.open(configuration: config)
+    let failures = Failures()
+    let next = SharedCount()
+    let all = fires
+    let workers = await manager.database.dialect == .sqlite ? 1 : config.executionConfig.maxConcurrentExecutions
+    let started = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<workers {
+            group.addTask(executorPreference: DatabaseExecutor.shared) {
+                while true {
+                    let i = next.next()
+                    guard i < all.count else { return }
+                    failures.check(try await manager.execute(all[i].updater, tenant: all[i].tenant.id, seed: config.seed, fireTime: all[i].at))
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let elapsed = seconds(ContinuousClock.now - started)
+    await manager.close()
+    try? FileManager.default.removeItem(at: folder)
+    if let summary = failures.summary { fail(summary) }
+    emit(["mode": mode, "executions": all.count, "seconds": elapsed, "ours": Double(all.count) / elapsed, "unit": "executions/s"])
+}
+
 switch mode {
+case "simulate": try await simulate()
+case "fires": try await fires()
 case "executions": try await executions()
 case "generation": generation()
 case "lateness": try await lateness()
-default: fail("unknown mode '\(mode)' (executions, generation, lateness)")
+default: fail("unknown mode '\(mode)' (executions, generation, lateness, simulate, fires)")
 }
