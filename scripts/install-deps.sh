@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages updater needs when they are missing:
 # libpq-dev and libsqlite3-dev to build, postgresql for the test suite's throwaway cluster.
-# sqlite3 (the shell) for the tests that compare dumps, tmux for the terminal tests.
+# sqlite3 (the shell) for the tests that compare dumps.
 # Non-interactive; uses sudo when not root.
 set -euo pipefail
 
@@ -11,7 +11,6 @@ pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)  # the simulation tests compare `sqlite3 FILE .dump`
-command -v tmux >/dev/null || missing+=(tmux)  # the terminal tests run the CLI in a real terminal
 
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 

@@ -105,22 +105,10 @@ extension Updater {
             let config = loaded.config
             let options = try simulationOptions(config)
             let useAPI = api ?? (options.step && config.api.enabled)
-            if useAPI {
-                do {
-                    try APIServer.checkAddress(host: config.api.host, port: config.api.port)
-                } catch {
-                    throw BadInput("cannot serve the API: \(error)")
-                }
-            }
-            let lock: InstanceLock
-            do {
-                lock = try InstanceLock(directory: config.dataDirectory, holder: .init(pid: getpid(), startedAt: Date()))
-            } catch let held as InstanceLock.Held {
-                throw CommandFailure.exit("\(held.description); a simulation needs the data folder to itself", status: CommandFailure.failed)
-            } catch let unusable as InstanceLock.Unusable {
-                throw CommandFailure.exit(unusable.description, status: CommandFailure.failed)
-            }
-            let logFile = try openLog(config)
+            if useAPI { try ServiceSetup.checkAPIAddress(config) }
+            let lock = try ServiceSetup.lock(config, why: "; a simulation needs the data folder to itself")
+            // The same JSON log file as start; the console shows warnings and errors on stderr.
+            let logFile = try ServiceSetup.bootstrapLogging(config, consoleLevel: .warning)
             defer { logFile.close() }
             let logger = Logger(label: "updater")
             let registry = PrometheusCollectorRegistry()
@@ -197,22 +185,6 @@ extension Updater {
             }
             return SimulationOptions(start: first, end: end, period: period, step: step != nil, speed: speed,
                                      seed: seed ?? config.seed ?? UInt64.random(in: 0...UInt64.max))
-        }
-
-        /// The JSON log file, as `start` keeps it; the console shows warnings and errors on stderr.
-        private func openLog(_ config: UpdaterConfig) throws -> DailyLogFile {
-            let logFile: DailyLogFile
-            do {
-                logFile = try DailyLogFile(directory: URL(fileURLWithPath: config.logDirectory), timeZone: config.timeZone)
-            } catch {
-                throw CommandFailure.exit("cannot use the log folder \(config.logDirectory): it cannot be created or written", status: CommandFailure.failed)
-            }
-            let level = LogEntry.loggerLevel(config.logLevel)
-            LoggingSystem.bootstrap { label in
-                MultiplexLogHandler([JSONFileLogHandler(label: label, file: logFile, level: level),
-                                     ConsoleLogHandler(label: label, level: .warning)])
-            }
-            return logFile
         }
 
         private func startAPI(_ simulation: Simulation, config: UpdaterConfig, registry: PrometheusCollectorRegistry, lock: InstanceLock,

@@ -45,31 +45,9 @@ extension Updater {
             if let port { config.api.port = port }
             // Everything the command line can get wrong is checked before anything is created,
             // started or migrated.
-            if config.api.enabled {
-                do {
-                    try APIServer.checkAddress(host: config.api.host, port: config.api.port)
-                } catch {
-                    throw BadInput("cannot serve the API: \(error)")
-                }
-            }
-            let lock: InstanceLock
-            do {
-                lock = try InstanceLock(directory: config.dataDirectory, holder: .init(pid: getpid(), startedAt: Date()))
-            } catch let held as InstanceLock.Held {
-                throw CommandFailure.exit(held.description, status: CommandFailure.failed)
-            } catch let unusable as InstanceLock.Unusable {
-                throw CommandFailure.exit(unusable.description, status: CommandFailure.failed)
-            }
-            let logFile: DailyLogFile
-            do {
-                logFile = try DailyLogFile(directory: URL(fileURLWithPath: config.logDirectory), timeZone: config.timeZone)
-            } catch {
-                throw CommandFailure.exit("cannot use the log folder \(config.logDirectory): it cannot be created or written", status: CommandFailure.failed)
-            }
-            let level = LogEntry.loggerLevel(config.logLevel)
-            LoggingSystem.bootstrap { label in
-                MultiplexLogHandler([JSONFileLogHandler(label: label, file: logFile, level: level), ConsoleLogHandler(label: label, level: level)])
-            }
+            if config.api.enabled { try ServiceSetup.checkAPIAddress(config) }
+            let lock = try ServiceSetup.lock(config)
+            let logFile = try ServiceSetup.bootstrapLogging(config)
             let logger = Logger(label: "updater")
             let database = (try? DatabaseLocation(parsing: config.database).description) ?? config.database
             try? lock.write(.init(pid: getpid(), startedAt: Date(), database: database))
