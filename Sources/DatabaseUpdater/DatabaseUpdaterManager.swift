@@ -23,7 +23,9 @@ public actor DatabaseUpdaterManager: Service {
     public private(set) var configuration: UpdaterConfig
     /// Where each configured value came from.
     public private(set) var configurationSources: [String: ConfigSource] = [:]
-    /// The updaters.
+    /// The business simulated in the target database (the configuration's ``UpdaterConfig/scenario``).
+    public let scenario: any Scenario
+    /// The updaters: the scenario's, unless the caller gave others.
     public let registry: UpdaterRegistry
     /// The target database.
     public let database: any Database
@@ -60,7 +62,7 @@ public actor DatabaseUpdaterManager: Service {
     ///   - records: becomes ``records`` (to share one made earlier).
     /// - Throws: ``ConfigurationError`` for an invalid configuration; an unusable data folder.
     public init(
-        configuration: UpdaterConfig, sources: [String: ConfigSource] = [:], registry: UpdaterRegistry = .builtIn,
+        configuration: UpdaterConfig, sources: [String: ConfigSource] = [:], registry: UpdaterRegistry? = nil,
         clock: any UpdaterClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
         records: Broadcaster<ExecutionRecord> = Broadcaster(), logger: Logger = Logger(label: "updater")
     ) async throws {
@@ -71,7 +73,7 @@ public actor DatabaseUpdaterManager: Service {
             let scheduler = makeScheduler(CronScheduler.Options(), observe: nil)
             self.scheduler = scheduler
             do {
-                try await scheduler.configure(configuration, registry: registry)
+                try await scheduler.configure(configuration, registry: self.registry)
             } catch {
                 logger.error("could not read the execution history to resume schedules", metadata: ["error": "\(error)"])
             }
@@ -83,7 +85,7 @@ public actor DatabaseUpdaterManager: Service {
     /// - Throws: ``ConfigurationError`` for an invalid configuration, ``DatabaseError`` when the
     ///   database cannot be reached or migrated.
     public static func open(
-        configuration: UpdaterConfig, registry: UpdaterRegistry = .builtIn, clock: any UpdaterClock = SystemClock(),
+        configuration: UpdaterConfig, registry: UpdaterRegistry? = nil, clock: any UpdaterClock = SystemClock(),
         metricsFactory: any MetricsFactory = MetricsSystem.factory, records: Broadcaster<ExecutionRecord> = Broadcaster(),
         logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
@@ -105,7 +107,7 @@ public actor DatabaseUpdaterManager: Service {
     ///   starts before this returns, so a caller that must see every record subscribes to one
     ///   first and passes it here.
     public static func start(
-        configuration: UpdaterConfig, sources: [String: ConfigSource] = [:], registry: UpdaterRegistry = .builtIn,
+        configuration: UpdaterConfig, sources: [String: ConfigSource] = [:], registry: UpdaterRegistry? = nil,
         clock: any UpdaterClock = SystemClock(), metricsFactory: any MetricsFactory = MetricsSystem.factory,
         records: Broadcaster<ExecutionRecord> = Broadcaster(), logger: Logger = Logger(label: "updater")
     ) async throws -> DatabaseUpdaterManager {
@@ -127,13 +129,16 @@ public actor DatabaseUpdaterManager: Service {
     /// - Parameter connectFirst: connect to the database before creating anything in the data
     ///   folder, so that a one-off command against a database that is down leaves no files behind.
     private init(
-        _ configuration: UpdaterConfig, registry: UpdaterRegistry, clock: any UpdaterClock, metricsFactory: any MetricsFactory,
+        _ configuration: UpdaterConfig, registry: UpdaterRegistry?, clock: any UpdaterClock, metricsFactory: any MetricsFactory,
         records: Broadcaster<ExecutionRecord>, connectFirst: Bool, logger: Logger
     ) async throws {
         let problems = ConfigLoader.validate(configuration, registry: registry)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+        let scenario = configuration.scenarioValue
+        let registry = registry ?? scenario.updaters
         let database = try DatabaseFactory.make(try DatabaseLocation(parsing: configuration.database),
-                                                poolSize: configuration.executionConfig.maxConcurrentExecutions)
+                                                poolSize: configuration.executionConfig.maxConcurrentExecutions,
+                                                databases: scenario.databases)
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
         let history: ExecutionHistory
         let ledger: ChangeLedger
@@ -155,6 +160,7 @@ public actor DatabaseUpdaterManager: Service {
             health: health, metricsFactory: metricsFactory, logger: logger)
         self.metricsFactory = metricsFactory
         self.configuration = configuration
+        self.scenario = scenario
         self.registry = registry
         self.database = database
         self.history = history
@@ -184,13 +190,13 @@ public actor DatabaseUpdaterManager: Service {
         self.simulation = simulation
     }
 
-    /// Migrates the schema, creates the configured tenants, and restores the execution history
+    /// Migrates the scenario's schema, prepares the configured tenants (``Scenario/prepare(_:on:now:)``), and restores the execution history
     /// from the fire log: any record a crash lost (or wrote as failed although its commit went
     /// through) is written from what committed.
     /// - Returns: the last committed fire of each updater and tenant, for the scheduler.
     private func prepareDatabase() async throws -> [ExecutionKey: Date] {
-        try await Migrator.migrate(database, now: clock.now())
-        try await TenantStore.ensure(configuration.tenants, in: database, now: clock.now())
+        try await Migrator.migrate(database, migrations: scenario.migrations, now: clock.now())
+        try await prepareTenants(configuration.tenants)
         // An updater and tenant run one execution at a time, so the records a crash lost are
         // its latest: from the latest the history holds (give or take five minutes) on.
         var restored = 0
@@ -203,6 +209,12 @@ public actor DatabaseUpdaterManager: Service {
             logger.warning("execution history restored from the target database's fire log", metadata: ["records": "\(restored)"])
         }
         return try await FireLog.lastFires(of: keys, in: database)
+    }
+
+    /// Creates what `tenants` need in the target database, in one transaction.
+    private func prepareTenants(_ tenants: [Tenant]) async throws {
+        let scenario = scenario, now = clock.now()
+        _ = try await database.transaction { conn in try scenario.prepare(tenants, on: conn, now: now) }
     }
 
     /// Starts the real-time scheduler's loop and the database monitor (once; later calls do nothing).
@@ -341,6 +353,7 @@ public actor DatabaseUpdaterManager: Service {
         let old = configuration, new = merged.config
         var problems: [String] = []
         if new.database != old.database { problems.append("database: cannot change while running (restart the service)") }
+        if new.scenario != old.scenario { problems.append("scenario: cannot change while running (restart the service)") }
         if new.dataDirectory != old.dataDirectory { problems.append("dataDirectory: cannot change while running (restart the service)") }
         if new.logDirectory != old.logDirectory { problems.append("logDirectory: cannot change while running (restart the service)") }
         if new.logLevel != old.logLevel { problems.append("logLevel: cannot change while running (restart the service)") }
@@ -356,7 +369,7 @@ public actor DatabaseUpdaterManager: Service {
         configurationSources = merged.sources
         executor.update(timeout: new.executionConfig.timeout, retentionDays: new.executionConfig.retentionDays)
         if new.tenants != old.tenants, health.state.reachable {
-            try? await TenantStore.ensure(new.tenants, in: database, now: clock.now())
+            try? await prepareTenants(new.tenants)
         }
         try? await scheduler?.configure(new, registry: registry)
         logger.info("configuration updated", metadata: ["keys": "\(partial.keys.sorted().joined(separator: ","))"])

@@ -2,7 +2,7 @@ import ArgumentParser
 import DatabaseUpdater
 import Foundation
 
-/// `--config` and `--database`, accepted by every command that reads the configuration.
+/// `--config`, `--database` and `--scenario`, accepted by every command that reads the configuration.
 struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file (YAML); default \(ConfigLoader.defaultFile) when present.", valueName: "file"))
     var config: String?
@@ -13,11 +13,18 @@ struct ConfigOptions: ParsableArguments {
         valueName: "url"))
     var database: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The business simulated in the target database: \(ScenarioRegistry.builtIn.names.joined(separator: ", ")) (updater scenarios lists them).",
+        discussion: "Default: DATABASE_UPDATER_SCENARIO, the configuration file, else \(ScenarioRegistry.defaultName).",
+        valueName: "name"))
+    var scenario: String?
+
     /// Loads the effective configuration; an invalid one ends the command with every problem
     /// listed on stderr and exit status 2, before anything is opened.
     func load(logLevel: String? = nil, dryRun: Bool = false) throws -> LoadedConfig {
         do {
-            let loaded = try ConfigLoader.load(file: config, overrides: .init(database: database, logLevel: logLevel, dryRun: dryRun))
+            let loaded = try ConfigLoader.load(file: config, overrides: .init(database: database, logLevel: logLevel, dryRun: dryRun,
+                                                                                          scenario: scenario))
             for warning in loaded.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             return loaded
         } catch {

@@ -1,20 +1,25 @@
 import ArgumentParser
 import DatabaseUpdater
+import Foundation
 
 extension Updater {
     /// `updater migrate`: bring the target database's schema up to date.
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create or upgrade the schema of the target database (safe to run again)."
+            abstract: "Create or upgrade the schema of the target database and seed its reference data (safe to run again)."
         )
 
         @OptionGroup var configOptions: ConfigOptions
 
         func run() async throws {
-            let database = try await DatabaseFactory.open(try configOptions.load().config.database, poolSize: 1)
+            let config = try configOptions.load().config
+            let scenario = config.scenarioValue
+            let database = try await DatabaseFactory.open(config.database, poolSize: 1, databases: scenario.databases)
             let report: Migrator.Report
             do {
-                report = try await Migrator.migrate(database)
+                report = try await Migrator.migrate(database, migrations: scenario.migrations)
+                let tenants = config.tenants
+                _ = try await database.transaction { conn in try scenario.prepare(tenants, on: conn, now: Date()) }
             } catch {
                 await database.close()
                 throw error
@@ -23,7 +28,7 @@ extension Updater {
             if report.applied.isEmpty {
                 print("\(database.redactedLocation): schema is up to date (version \(report.currentVersion))")
             } else {
-                let names = Schema.migrations.filter { report.applied.contains($0.version) }.map { "  \($0.version): \($0.name)" }
+                let names = scenario.migrations.filter { report.applied.contains($0.version) }.map { "  \($0.version): \($0.name)" }
                 print("\(database.redactedLocation): applied \(report.applied.count) migration(s), schema version \(report.currentVersion)")
                 print(names.joined(separator: "\n"))
             }

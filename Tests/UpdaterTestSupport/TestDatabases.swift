@@ -53,7 +53,7 @@ public enum TestDatabases {
     /// A brand-new database of `engine` with the schema migrated.
     public static func migrated(_ engine: Engine, poolSize: Int = 2) async throws -> any Database {
         let db = try await fresh(engine, poolSize: poolSize)
-        try await Migrator.migrate(db)
+        try await Migrator.migrate(db, migrations: OfficeSchema.migrations)
         return db
     }
 }

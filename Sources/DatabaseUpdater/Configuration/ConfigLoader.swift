@@ -14,7 +14,7 @@ public enum ConfigLoader {
     public static let environmentKeys = [
         "DATABASE_UPDATER_DATABASE_URL": "database", "DATABASE_UPDATER_TIMEZONE": "timezone",
         "DATABASE_UPDATER_LOG_LEVEL": "logLevel", "DATABASE_UPDATER_API_TOKEN": "api.token",
-        "DATABASE_UPDATER_SCHEDULE_ANCHOR": "scheduleAnchor",
+        "DATABASE_UPDATER_SCHEDULE_ANCHOR": "scheduleAnchor", "DATABASE_UPDATER_SCENARIO": "scenario",
     ]
 
     /// Loads and validates.
@@ -23,12 +23,12 @@ public enum ConfigLoader {
     ///   - defaultFile: the file read when `file` is nil (``defaultFile``); nil reads none.
     ///   - environment: the process environment.
     ///   - overrides: command-line flags.
-    ///   - registry: the updaters whose keys are valid.
+    ///   - registry: the updaters whose keys are valid; nil for the configured scenario's.
     /// - Throws: ``ConfigurationError`` listing every problem.
     public static func load(
         file: String? = nil, defaultFile: String? = ConfigLoader.defaultFile,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        overrides: ConfigOverrides = .init(), registry: UpdaterRegistry = .builtIn
+        overrides: ConfigOverrides = .init(), registry: UpdaterRegistry? = nil
     ) throws(ConfigurationError) -> LoadedConfig {
         let path = file ?? defaultFile.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
         return try load(path: path, document: { () throws(ConfigDocument.Problem) in
@@ -42,7 +42,7 @@ public enum ConfigLoader {
     /// - Parameter name: how errors name the document.
     public static func load(
         data: Data, name: String, environment: [String: String] = [:], overrides: ConfigOverrides = .init(),
-        registry: UpdaterRegistry = .builtIn
+        registry: UpdaterRegistry? = nil
     ) throws(ConfigurationError) -> LoadedConfig {
         try load(path: name, document: { () throws(ConfigDocument.Problem) in try ConfigDocument.parse(data) },
                  environment: environment, overrides: overrides, registry: registry)
@@ -50,7 +50,7 @@ public enum ConfigLoader {
 
     private static func load(
         path: String?, document: () throws(ConfigDocument.Problem) -> Any?, environment: [String: String],
-        overrides: ConfigOverrides, registry: UpdaterRegistry
+        overrides: ConfigOverrides, registry: UpdaterRegistry?
     ) throws(ConfigurationError) -> LoadedConfig {
         var builder = Builder(config: UpdaterConfig())
         if let path {
@@ -61,6 +61,7 @@ public enum ConfigLoader {
             builder.apply(key: key, value: value, source: .environment(variable))
         }
         if let database = overrides.database { builder.apply(key: "database", value: database, source: .flag("--database")) }
+        if let scenario = overrides.scenario { builder.apply(key: "scenario", value: scenario, source: .flag("--scenario")) }
         if let level = overrides.logLevel { builder.apply(key: "logLevel", value: level, source: .flag("--log-level")) }
         if overrides.dryRun { builder.apply(key: "dryRun", value: true, source: .flag("--dry-run")) }
         builder.resolveAnchor()
@@ -74,7 +75,7 @@ public enum ConfigLoader {
     /// is refused: the caller is a program that would otherwise believe its change applied.
     /// - Throws: ``ConfigurationError`` listing every problem; `base` is never half-changed.
     public static func merge(
-        _ partial: [String: Any], into base: LoadedConfig, source: ConfigSource = .api, registry: UpdaterRegistry = .builtIn
+        _ partial: [String: Any], into base: LoadedConfig, source: ConfigSource = .api, registry: UpdaterRegistry? = nil
     ) throws(ConfigurationError) -> LoadedConfig {
         var builder = Builder(config: base.config, sources: base.sources, unknownKeysAreProblems: true)
         builder.apply(mapping: partial, source: source)
@@ -90,15 +91,24 @@ public enum ConfigLoader {
     static func printable(_ line: String) -> String { CronParseError.escaped(line, quotes: false) }
 
     /// Every problem with a configuration, one line each; empty when it is valid.
-    public static func validate(_ config: UpdaterConfig, registry: UpdaterRegistry = .builtIn) -> [String] {
+    /// - Parameter registry: the updaters whose keys are valid; nil for the configured scenario's.
+    public static func validate(_ config: UpdaterConfig, registry: UpdaterRegistry? = nil) -> [String] {
         validate(config, registry: registry, tenantPositions: nil)
     }
 
     /// - Parameter tenantPositions: where each of `config.tenants` stood in the list it was read
     ///   from (entries that could not be read are left out of `config.tenants`), so problems
     ///   name the entry the user wrote.
-    static func validate(_ config: UpdaterConfig, registry: UpdaterRegistry, tenantPositions: [Int]?) -> [String] {
+    static func validate(_ config: UpdaterConfig, registry: UpdaterRegistry?, tenantPositions: [Int]?) -> [String] {
         var problems: [String] = []
+        let scenario: any Scenario
+        do throws(UpdaterError) {
+            scenario = try ScenarioRegistry.builtIn.scenario(named: config.scenario)
+        } catch {
+            problems.append("scenario: \(error.message)")
+            scenario = OfficeScenario()
+        }
+        let registry = registry ?? scenario.updaters
         do { _ = try DatabaseLocation(parsing: config.database) } catch { problems.append("database: \(error.message)") }
         if TimeZone(identifier: config.timezone) == nil {
             problems.append("timezone: unknown time zone '\(config.timezone)' (expected an IANA name such as Europe/Paris)")
@@ -219,6 +229,7 @@ public enum ConfigLoader {
             switch key {
             case "database": if let v = string(value, key) { config.database = v; sources[key] = source }
             case "timezone": if let v = string(value, key) { config.timezone = v; sources[key] = source }
+            case "scenario": if let v = string(value, key) { config.scenario = v; sources[key] = source }
             case "scheduleAnchor":
                 if value is NSNull {
                     anchorText = nil
@@ -402,7 +413,7 @@ public enum ConfigLoader {
                     continue
                 }
                 guard let id = UUID(uuidString: idText) else { problems.append("\(path).id: '\(idText)' is not a UUID"); continue }
-                let customer = map["customerId"].flatMap { string($0, "\(path).customerId") } ?? Schema.defaultCustomerID
+                let customer = map["customerId"].flatMap { string($0, "\(path).customerId") } ?? OfficeSchema.defaultCustomerID
                 var tenant = Tenant(id: id, customerId: customer)
                 if let schedules = map["scheduleConfig"] { tenant.scheduleConfig = stringMap(schedules, "\(path).scheduleConfig") }
                 if let flags = map["enabledUpdaters"] { tenant.enabledUpdaters = boolMap(flags, "\(path).enabledUpdaters") }

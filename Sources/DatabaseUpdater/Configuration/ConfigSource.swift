@@ -51,9 +51,12 @@ public struct ConfigOverrides: Sendable {
     public var database: String?
     public var logLevel: String?
     public var dryRun: Bool
+    /// `--scenario`.
+    public var scenario: String?
 
-    public init(database: String? = nil, logLevel: String? = nil, dryRun: Bool = false) {
+    public init(database: String? = nil, logLevel: String? = nil, dryRun: Bool = false, scenario: String? = nil) {
         self.database = database
+        self.scenario = scenario
         self.logLevel = logLevel
         self.dryRun = dryRun
     }

@@ -69,6 +69,8 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
 
     /// The target database (see ``DatabaseLocation``).
     public var database: String
+    /// The business simulated in it (``ScenarioRegistry``): `office` (the default) or `factory`.
+    public var scenario: String
     /// IANA zone the cron expressions are evaluated in.
     public var timezone: String
     /// The instant `@every` schedules count from: they fire at this anchor plus whole intervals.
@@ -102,7 +104,7 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var api: APIConfig
 
     public init(
-        database: String = DatabaseLocation.defaultURL, timezone: String = "UTC", logLevel: LogLevel = .info,
+        database: String = DatabaseLocation.defaultURL, timezone: String = "UTC", logLevel: LogLevel = .info, scenario: String = ScenarioRegistry.defaultName,
         dryRun: Bool = false, enableScheduling: Bool = true, scheduleConfig: [String: String] = [:],
         executionConfig: ExecutionConfig = .init(), tenants: [Tenant] = [.default], misfirePolicy: MisfirePolicy = .runOnce,
         misfireLimit: Int = 10, shutdownGracePeriodSeconds: Double = 30, dataDirectory: String = "data",
@@ -110,6 +112,7 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     ) {
         self.api = api
         self.database = database
+        self.scenario = scenario
         self.timezone = timezone
         self.scheduleAnchor = scheduleAnchor
         self.logLevel = logLevel
@@ -128,6 +131,11 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
 
     /// ``shutdownGracePeriodSeconds`` as a duration.
     public var shutdownGracePeriod: Duration { .seconds(clamping: shutdownGracePeriodSeconds) }
+
+    /// The configured scenario, or the office if the name is unknown (validation rejects unknown names first).
+    public var scenarioValue: any Scenario {
+        (try? ScenarioRegistry.builtIn.scenario(named: scenario)) ?? OfficeScenario()
+    }
 
     /// The zone, or UTC if the name is unknown (validation rejects unknown names first).
     public var timeZone: TimeZone { TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")! }
@@ -166,6 +174,6 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     }
 
     /// Keys that a running service cannot change: they name resources opened at start.
-    public static let restartOnlyKeys = ["database", "dataDirectory", "logDirectory", "logLevel",
+    public static let restartOnlyKeys = ["database", "scenario", "dataDirectory", "logDirectory", "logLevel",
                                          "executionConfig.maxConcurrentExecutions", "api"]
 }

@@ -21,12 +21,16 @@ import Foundation
 /// One B-tree per row and one statement per execution: the first version (a claim inserted
 /// first, completed last, three indexes) cost a fifth to a third of an execution's throughput.
 public enum FireLog {
+    /// The PostgreSQL schema of the updater's own bookkeeping in the target database (this log),
+    /// apart from the business tables.
+    public static let bookkeepingSchema = "updater"
+
     /// The target name this process writes under, until several targets can be configured.
     public static let defaultTarget = "default"
 
     /// The table's name in `dialect`.
     public static func table(_ dialect: SQLDialect) -> String {
-        dialect == .postgres ? "\(Schema.bookkeepingSchema).fires" : "updater_fires"
+        dialect == .postgres ? "\(FireLog.bookkeepingSchema).fires" : "updater_fires"
     }
 
     /// The key's name (PostgreSQL names it in a violation; SQLite names the table's columns).
@@ -61,7 +65,7 @@ public enum FireLog {
     static let migration = Migration(
         version: 3, name: "fire log (updater.fires / updater_fires): which executions committed, each fire once",
         sqlite: ddl(uuid: "TEXT", time: "TEXT", schema: "", table: table(.sqlite), options: " WITHOUT ROWID"),
-        postgres: ddl(uuid: "UUID", time: "TIMESTAMPTZ", schema: "CREATE SCHEMA IF NOT EXISTS \(Schema.bookkeepingSchema);\n",
+        postgres: ddl(uuid: "UUID", time: "TIMESTAMPTZ", schema: "CREATE SCHEMA IF NOT EXISTS \(FireLog.bookkeepingSchema);\n",
                       table: table(.postgres), options: ""))
 
     /// Accepts the `simulation` trigger: SQLite cannot change a CHECK in place, so the table is

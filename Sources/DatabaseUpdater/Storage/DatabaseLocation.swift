@@ -4,7 +4,8 @@ import Foundation
 /// `sqlite:PATH`, `sqlite::memory:`, `postgres://…`, `postgresql://…`, or a libpq conninfo
 /// string (`host=… dbname=…`).
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
-    /// A SQLite file; its folder is created on demand.
+    /// A SQLite file; its folder is created on demand. A path ending in `/` names a folder:
+    /// its main file is `updater.db`, and a scenario's further databases are files beside it.
     case sqliteFile(path: String)
     /// A private in-memory SQLite database (one connection).
     case sqliteMemory
@@ -59,29 +60,47 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
 
 /// Opens databases from locations.
 public enum DatabaseFactory {
+    /// The file that holds a SQLite location's main database when the location names a folder
+    /// (`sqlite:databases/`): the schema bookkeeping, and a single-database scenario's tables.
+    public static let mainFileInFolder = "updater.db"
+
     /// Opens the database at `location` and checks that it answers.
     /// - Parameters:
     ///   - location: see ``DatabaseLocation``.
     ///   - poolSize: connections at most; size it to the concurrency cap.
-    public static func open(_ location: String, poolSize: Int = 2) async throws -> any Database {
-        try await open(try DatabaseLocation(parsing: location), poolSize: poolSize)
+    ///   - databases: further databases (a scenario's ``Scenario/databases``): on SQLite files
+    ///     `NAME.db` beside the main file, attached; on PostgreSQL schemas, nothing to open.
+    public static func open(_ location: String, poolSize: Int = 2, databases: [String] = []) async throws -> any Database {
+        try await open(try DatabaseLocation(parsing: location), poolSize: poolSize, databases: databases)
     }
 
     /// Opens the database at `location` and checks that it answers.
-    public static func open(_ location: DatabaseLocation, poolSize: Int = 2) async throws -> any Database {
-        try await answering(try make(location, poolSize: poolSize))
+    public static func open(_ location: DatabaseLocation, poolSize: Int = 2, databases: [String] = []) async throws -> any Database {
+        try await answering(try make(location, poolSize: poolSize, databases: databases))
+    }
+
+    /// The main file of a SQLite `path` (``mainFileInFolder`` inside a folder: a path ending in
+    /// `/` or naming an existing folder), and the files of `databases` beside it.
+    static func sqliteFiles(_ path: String, databases: [String]) -> (main: String, attachments: [SQLiteAttachment]) {
+        var isDirectory: ObjCBool = false
+        let isFolder = path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        let folder = URL(fileURLWithPath: path, isDirectory: isFolder)
+        let main = isFolder ? folder.appendingPathComponent(mainFileInFolder).path : path
+        let besides = isFolder ? folder : folder.deletingLastPathComponent()
+        return (main, databases.map { SQLiteAttachment(name: $0, path: besides.appendingPathComponent("\($0).db").path) })
     }
 
     /// Opens an existing database at `location` for reading, creating nothing (`status`,
     /// `backlog`): a SQLite file is opened read-only (also in a folder that cannot be written),
     /// and one that does not exist is an error, not a new empty file.
-    public static func openExisting(_ location: String, poolSize: Int = 1) async throws -> any Database {
+    public static func openExisting(_ location: String, poolSize: Int = 1, databases: [String] = []) async throws -> any Database {
         let parsed = try DatabaseLocation(parsing: location)
-        guard case .sqliteFile(let path) = parsed else { return try await open(parsed, poolSize: poolSize) }
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw DatabaseError(.connection, "no database at \(path) yet (the first execution creates it)")
+        guard case .sqliteFile(let path) = parsed else { return try await open(parsed, poolSize: poolSize, databases: databases) }
+        let files = sqliteFiles(path, databases: databases)
+        for file in [files.main] + files.attachments.map(\.path) where !FileManager.default.fileExists(atPath: file) {
+            throw DatabaseError(.connection, "no database at \(file) yet (the first execution creates it)")
         }
-        return try await answering(try SQLiteDatabase(path: path, poolSize: poolSize, readOnly: true))
+        return try await answering(try SQLiteDatabase(path: files.main, poolSize: poolSize, readOnly: true, attachments: files.attachments))
     }
 
     /// `database` once it has answered; closed, and the error thrown, when it does not.
@@ -97,11 +116,15 @@ public enum DatabaseFactory {
 
     /// The database at `location`, not yet connected (a service that must start while its
     /// database is down uses this). SQLite files get their folder created here.
-    public static func make(_ location: DatabaseLocation, poolSize: Int = 2) throws -> any Database {
+    public static func make(_ location: DatabaseLocation, poolSize: Int = 2, databases: [String] = []) throws -> any Database {
         switch location {
-        case .sqliteFile(let path): try SQLiteDatabase(path: path, poolSize: poolSize)
-        case .sqliteMemory: try SQLiteDatabase(path: ":memory:", poolSize: 1)
-        case .postgres(let connection): PostgresDatabase(connection: connection, poolSize: poolSize)
+        case .sqliteFile(let path):
+            let files = sqliteFiles(path, databases: databases)
+            return try SQLiteDatabase(path: files.main, poolSize: poolSize, attachments: files.attachments)
+        case .sqliteMemory:
+            return try SQLiteDatabase(path: ":memory:", poolSize: 1, attachments: databases.map { SQLiteAttachment(name: $0, path: ":memory:") })
+        case .postgres(let connection):
+            return PostgresDatabase(connection: connection, poolSize: poolSize)
         }
     }
 }

@@ -1,16 +1,5 @@
 import Foundation
 
-/// One row an execution inserted, updated or deleted.
-public struct RowChange: Sendable, Hashable, Codable {
-    public enum Operation: String, Sendable, Codable, CaseIterable {
-        case insert, update, delete
-    }
-    public var table: String
-    public var operation: Operation
-    /// The row's primary key.
-    public var key: String
-}
-
 /// What an updater is given for one execution: the tenant, the fire time, a seeded random
 /// source and the transaction's connection. Every write goes through it, which is how rows are
 /// counted, change events collected and tenants kept apart (updates and deletes always match

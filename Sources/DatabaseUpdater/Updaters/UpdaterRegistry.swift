@@ -3,14 +3,9 @@
 /// Names are unique (a duplicate is rejected, as swift-jobs' JobRegistry does); looking up an
 /// unknown name is an ``UpdaterError`` that lists the known ones.
 public struct UpdaterRegistry: Sendable {
-    /// The built-in updaters. A new updater is one new type and one line here.
-    public static var builtIn: UpdaterRegistry {
-        try! UpdaterRegistry([
-            BusinessRecordActivitiesUpdater(),
-            ServiceTicketsUpdater(),
-            BusinessRecordsUpdater(),
-        ])
-    }
+    /// The default scenario's updaters (``OfficeScenario``). A scenario's updaters are listed
+    /// in its type: a new updater is one new type and one line there.
+    public static var builtIn: UpdaterRegistry { OfficeScenario().updaters }
 
     /// Every registered updater, in registration order.
     public private(set) var all: [any BaseUpdater] = []
@@ -55,7 +50,7 @@ public struct UpdaterRegistry: Sendable {
 /// A request about updaters or tenants that cannot be honoured; one line, for users.
 public struct UpdaterError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        case unknownUpdater, duplicateUpdater, unknownTenant, alreadyRunning
+        case unknownUpdater, duplicateUpdater, unknownTenant, alreadyRunning, unknownScenario
     }
     public let kind: Kind
     public let message: String

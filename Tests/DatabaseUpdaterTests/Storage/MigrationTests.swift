@@ -16,11 +16,11 @@ struct MigrationTests {
     @Test(arguments: Engine.allCases)
     func migrationsAreIdempotent(engine: Engine) async throws {
         let db = try await TestDatabases.fresh(engine)
-        let first = try await Migrator.migrate(db)
-        #expect(first.applied == Schema.migrations.map(\.version))
+        let first = try await Migrator.migrate(db, migrations: OfficeSchema.migrations)
+        #expect(first.applied == OfficeSchema.migrations.map(\.version))
         let tablesAfterFirst = try await tableNames(db)
         #expect(Set(tablesAfterFirst).isSuperset(of: Self.tables))
-        let second = try await Migrator.migrate(db)
+        let second = try await Migrator.migrate(db, migrations: OfficeSchema.migrations)
         #expect(second.applied.isEmpty)
         #expect(second.currentVersion == first.currentVersion)
         #expect(try await tableNames(db) == tablesAfterFirst)
@@ -29,7 +29,7 @@ struct MigrationTests {
                  conn.query("SELECT COUNT(*) AS n FROM schema_migrations")[0]["n"].intValue)
         }
         #expect(counts.0 == 1)
-        #expect(counts.1 == Int64(Schema.migrations.count))
+        #expect(counts.1 == Int64(OfficeSchema.migrations.count))
         await db.close()
     }
 
@@ -41,9 +41,9 @@ struct MigrationTests {
                 + "JOIN customers c ON c.tenant_id = t.id JOIN ticket_counters k ON k.tenant_id = t.id")
         }
         #expect(rows.count == 1)
-        #expect(rows.first?["tenant"].uuidValue == UUID(uuidString: Schema.defaultTenantID))
-        #expect(rows.first?["customer"].stringValue == Schema.defaultCustomerID)
-        #expect(rows.first?["next"].intValue == Schema.firstTicketNumber)
+        #expect(rows.first?["tenant"].uuidValue == UUID(uuidString: OfficeSchema.defaultTenantID))
+        #expect(rows.first?["customer"].stringValue == OfficeSchema.defaultCustomerID)
+        #expect(rows.first?["next"].intValue == OfficeSchema.firstTicketNumber)
         await db.close()
     }
 
@@ -52,10 +52,10 @@ struct MigrationTests {
         let location = try await TestDatabases.freshLocation(engine)
         let a = try await DatabaseFactory.open(location, poolSize: 1)
         let b = try await DatabaseFactory.open(location, poolSize: 1)
-        async let first = Migrator.migrate(a)
-        async let second = Migrator.migrate(b)
+        async let first = Migrator.migrate(a, migrations: OfficeSchema.migrations)
+        async let second = Migrator.migrate(b, migrations: OfficeSchema.migrations)
         let reports = try await [first, second]
-        #expect(reports.flatMap(\.applied).sorted() == Schema.migrations.map(\.version))
+        #expect(reports.flatMap(\.applied).sorted() == OfficeSchema.migrations.map(\.version))
         await a.close()
         await b.close()
     }
@@ -70,7 +70,7 @@ struct MigrationTests {
                 try conn.execute("""
                     INSERT INTO business_record_activities (id, tenant_id, business_record_id, activity_type, subject,
                         activity_date, status, created_at, updated_at) VALUES ($1, $2, $3, 'call', 'x', $4, 'planned', $4, $4)
-                    """, .uuid(UUID()), .uuid(UUID(uuidString: Schema.defaultTenantID)!), .uuid(UUID()), .timestamp(now))
+                    """, .uuid(UUID()), .uuid(UUID(uuidString: OfficeSchema.defaultTenantID)!), .uuid(UUID()), .timestamp(now))
             }
         }
         await #expect(throws: DatabaseError.self) {
@@ -80,7 +80,7 @@ struct MigrationTests {
                     INSERT INTO service_tickets (id, tenant_id, customer_id, ticket_number, sequence_number, category, title,
                         description, priority, status, created_at, updated_at)
                     VALUES ($1, $2, 'nobody', 'ST-1', 1, 'x', 'x', 'x', 'low', 'open', $3, $3)
-                    """, .uuid(UUID()), .uuid(UUID(uuidString: Schema.defaultTenantID)!), .timestamp(now))
+                    """, .uuid(UUID()), .uuid(UUID(uuidString: OfficeSchema.defaultTenantID)!), .timestamp(now))
             }
         }
         await db.close()
@@ -93,7 +93,7 @@ struct MigrationTests {
     func theFireLogKeepsItsRowsAndAcceptsSimulatedFires(engine: Engine) async throws {
         let db = try await TestDatabases.fresh(engine)
         let then = Date(timeIntervalSince1970: 1_772_409_600)
-        _ = try await Migrator.migrate(db, migrations: Schema.migrations.filter { $0.version < 5 }, now: then)
+        _ = try await Migrator.migrate(db, migrations: OfficeSchema.migrations.filter { $0.version < 5 }, now: then)
         let table = FireLog.table(engine == .sqlite ? .sqlite : .postgres)
         func insert(_ trigger: String, at seconds: Double) async throws {
             _ = try await db.withConnection { conn in
@@ -106,7 +106,7 @@ struct MigrationTests {
         }
         try await insert("scheduled", at: 1)
         await #expect(throws: DatabaseError.self) { try await insert("simulation", at: 2) }
-        #expect(try await Migrator.migrate(db).applied == [5])
+        #expect(try await Migrator.migrate(db, migrations: OfficeSchema.migrations).applied == [5])
         try await insert("simulation", at: 3)
         await #expect(throws: DatabaseError.self) { try await insert("sideways", at: 4) }
         let rows = try await db.withConnection { conn in

@@ -4,7 +4,7 @@ import UpdaterTestSupport
 @testable import DatabaseUpdater
 
 struct TicketCounterTests {
-    private let tenant = UUID(uuidString: Schema.defaultTenantID)!
+    private let tenant = UUID(uuidString: OfficeSchema.defaultTenantID)!
 
     @Test(arguments: Engine.allCases)
     func numbersStartAt1000AndRollbackReturnsTheNumber(engine: Engine) async throws {

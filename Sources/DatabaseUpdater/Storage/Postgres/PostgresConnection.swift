@@ -74,14 +74,14 @@ public final class PostgresConnection: PooledConnection {
     }
 
     /// PostgreSQL's default `search_path` is `"$user", public`: for a role named like the
-    /// updater's own bookkeeping schema (``Schema/bookkeepingSchema``, `updater`), once that
+    /// updater's own bookkeeping schema (``FireLog/bookkeepingSchema``, `updater`), once that
     /// schema exists every unqualified name would resolve — and every `CREATE TABLE IF NOT
     /// EXISTS` would create — inside it instead of where the business tables are. For such a
     /// role only, `"$user"` is dropped from the session's path (an empty path becomes `public`).
     static let searchPathWithoutBookkeeping = """
         SELECT set_config('search_path', COALESCE(NULLIF(array_to_string(array_remove(string_to_array(\
         replace(current_setting('search_path'), ' ', ''), ','), '"$user"'), ','), ''), 'public'), false) \
-        WHERE current_user = '\(Schema.bookkeepingSchema)'
+        WHERE current_user = '\(FireLog.bookkeepingSchema)'
         """
 
     deinit { close() }

@@ -28,15 +28,19 @@ public final class SQLiteConnection: PooledConnection {
     /// SQLITE_TRANSIENT: SQLite copies bound text before the call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    /// - Parameter readOnly: open an existing file for reading only. In a folder that cannot be
-    ///   written, SQLite cannot make the shared-memory file a WAL database needs; the file is
-    ///   then opened as immutable (a snapshot: nobody can be writing to a folder that is read-only).
-    init(path: String, busyTimeoutMilliseconds: Int, readOnly: Bool = false) throws(DatabaseError) {
+    /// - Parameters:
+    ///   - readOnly: open an existing file for reading only. In a folder that cannot be
+    ///     written, SQLite cannot make the shared-memory file a WAL database needs; the file is
+    ///     then opened as immutable (a snapshot: nobody can be writing to a folder that is read-only).
+    ///   - attachments: further files attached under a schema name each (see ``SQLiteAttachment``).
+    ///     With any, every file uses a rollback journal instead of WAL: only then does a
+    ///     transaction that wrote several of them commit in all or none (SQLite's super-journal).
+    init(path: String, busyTimeoutMilliseconds: Int, readOnly: Bool = false, attachments: [SQLiteAttachment] = []) throws(DatabaseError) {
         callbacks = CallbackState(busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         var db: OpaquePointer?
         var rc: Int32
         if readOnly {
-            rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+            rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nil)
             if rc == SQLITE_OK, let opened = db, sqlite3_exec(opened, "SELECT count(*) FROM sqlite_master", nil, nil, nil) != SQLITE_OK {
                 sqlite3_close_v2(opened)
                 db = nil
@@ -67,7 +71,22 @@ public final class SQLiteConnection: PooledConnection {
             let state = Unmanaged<CallbackState>.fromOpaque(context!).takeUnretainedValue()
             return state.cancellable && StatementDeadline.shouldStop ? 1 : 0
         }, context)
-        try executeScript(readOnly ? "PRAGMA foreign_keys = ON;" : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        for attachment in attachments {
+            let file = readOnly ? "file:\(attachment.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? attachment.path)?mode=ro"
+                                : attachment.path
+            try execute("ATTACH DATABASE $1 AS \(attachment.name)", [.text(file)], cancellable: false)
+        }
+        if readOnly {
+            try executeScript("PRAGMA foreign_keys = ON;")
+        } else if attachments.isEmpty {
+            try executeScript("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        } else {
+            // A rollback journal in every file, synced in full: the commit of a transaction over
+            // several files goes through a super-journal and is atomic across a crash.
+            let schemas = ["main"] + attachments.map(\.name)
+            try executeScript(schemas.map { "PRAGMA \($0).journal_mode = DELETE; PRAGMA \($0).synchronous = FULL;" }.joined()
+                              + " PRAGMA foreign_keys = ON;")
+        }
     }
 
     deinit { close() }

@@ -1,5 +1,25 @@
 import Foundation
 
+/// A SQLite file attached to every connection under a schema name, so that its tables are
+/// `name.table` in SQL, as the same tables are in a PostgreSQL schema of that name.
+///
+/// Why a rollback journal, not WAL, once files are attached: SQLite commits a transaction that
+/// wrote several attached files atomically (through a super-journal) only in a rollback-journal
+/// mode; in WAL mode each file commits atomically on its own, and a crash between two of them
+/// leaves one committed and the other not. The price: a writer blocks readers while it commits,
+/// and each commit syncs every file it wrote.
+public struct SQLiteAttachment: Sendable, Equatable {
+    /// The schema name (`crm`).
+    public var name: String
+    /// The file (`databases/crm.db`).
+    public var path: String
+
+    public init(name: String, path: String) {
+        self.name = name
+        self.path = path
+    }
+}
+
 /// SQLite through libsqlite3: WAL mode, a busy timeout, foreign keys on, prepared statements
 /// cached per connection.
 public typealias SQLiteDatabase = PooledDatabase<SQLiteConnection>
@@ -13,7 +33,10 @@ extension PooledDatabase where Connection == SQLiteConnection {
     ///   - busyTimeoutMilliseconds: how long a writer waits for another writer's lock.
     ///   - readOnly: open an existing file for reading only (nothing is created), which also
     ///     works in a folder that cannot be written.
-    public convenience init(path: String, poolSize: Int = 2, busyTimeoutMilliseconds: Int = 5_000, readOnly: Bool = false) throws(DatabaseError) {
+    ///   - attachments: files attached to every connection under a schema name each; with any,
+    ///     every file uses a rollback journal (see ``SQLiteAttachment``).
+    public convenience init(path: String, poolSize: Int = 2, busyTimeoutMilliseconds: Int = 5_000, readOnly: Bool = false,
+                            attachments: [SQLiteAttachment] = []) throws(DatabaseError) {
         let inMemory = path == ":memory:"
         if !inMemory && !readOnly {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -27,7 +50,8 @@ extension PooledDatabase where Connection == SQLiteConnection {
             dialect: .sqlite, redactedLocation: inMemory ? "sqlite::memory:" : "sqlite:\(path)",
             poolSize: inMemory ? 1 : poolSize
         ) { () throws(DatabaseError) in
-            try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, readOnly: readOnly)
+            try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, readOnly: readOnly,
+                                 attachments: attachments)
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Applies ``Schema/migrations`` that a database has not seen yet, each in its own transaction,
+/// Applies a scenario's migrations (``Scenario/migrations``) that a database has not seen yet, each in its own transaction,
 /// recording them in `schema_migrations`. Running it again changes nothing; two processes
 /// migrating at once serialise (an advisory lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite).
 public enum Migrator {
@@ -26,7 +26,7 @@ public enum Migrator {
     /// Brings the schema up to date.
     /// - Parameter now: the time recorded as `applied_at` (and stamped on seeded rows).
     @discardableResult
-    public static func migrate(_ database: any Database, migrations: [Migration] = Schema.migrations, now: Date = Date()) async throws -> Report {
+    public static func migrate(_ database: any Database, migrations: [Migration], now: Date = Date()) async throws -> Report {
         let dialect = database.dialect
         return try await database.withConnection { conn in
             // Concurrent CREATE TABLE IF NOT EXISTS can collide in PostgreSQL's catalog: lock first.

@@ -15,7 +15,7 @@ public enum TicketCounter {
                 SET next_number = ticket_counters.next_number + 1, updated_at = excluded.updated_at
             RETURNING next_number - 1 AS allocated
             """,
-            .uuid(tenant), .integer(Schema.firstTicketNumber), .timestamp(now))
+            .uuid(tenant), .integer(OfficeSchema.firstTicketNumber), .timestamp(now))
         guard let number = rows.first?["allocated"].intValue else {
             throw DatabaseError(.statement, "ticket counter for tenant \(tenant) returned no number")
         }
@@ -51,6 +51,6 @@ public enum TicketCounter {
     /// The parameters after the columns' for ``numberedInsert(into:columns:)``: the time for the
     /// counter, ``Schema/firstTicketNumber`` and ``prefix``.
     static func numberedInsertParameters(now: Date) -> [DatabaseValue] {
-        [.timestamp(now), .integer(Schema.firstTicketNumber), .text(prefix)]
+        [.timestamp(now), .integer(OfficeSchema.firstTicketNumber), .text(prefix)]
     }
 }

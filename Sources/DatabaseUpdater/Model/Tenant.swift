@@ -19,8 +19,12 @@ public struct Tenant: Sendable, Hashable, Codable, CustomStringConvertible {
         self.enabledUpdaters = enabledUpdaters
     }
 
+    /// The default tenant's id.
+    public static let defaultID = "550e8400-e29b-41d4-a716-446655440000"
+    /// The default tenant's customer, owner of its service tickets in the office scenario.
+    public static let defaultCustomerID = "cust-1"
     /// The default tenant `550e8400-e29b-41d4-a716-446655440000` with customer `cust-1`.
-    public static let `default` = Tenant(id: UUID(uuidString: Schema.defaultTenantID)!, customerId: Schema.defaultCustomerID)
+    public static let `default` = Tenant(id: UUID(uuidString: defaultID)!, customerId: defaultCustomerID)
 
     public var description: String { id.lowercaseString }
 }

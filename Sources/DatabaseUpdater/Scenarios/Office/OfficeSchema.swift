@@ -1,4 +1,4 @@
-/// The target database's schema, as versioned migrations for both dialects.
+/// The office scenario's schema, as versioned migrations for both dialects.
 ///
 /// Tables: `tenants`, `customers`, `business_records` (leads), `business_record_activities`,
 /// `service_tickets`, and `ticket_counters`, which numbers tickets per tenant without gaps or
@@ -8,14 +8,11 @@
 /// Every business table carries `tenant_id`, `created_at` and `updated_at`. Types differ by
 /// dialect only where they must: PostgreSQL has `uuid`, `timestamptz` and `numeric`; SQLite
 /// stores UUIDs and ISO 8601 UTC timestamps as text and money as REAL.
-public enum Schema {
+public enum OfficeSchema {
     /// The default tenant, seeded by migration 2.
-    public static let defaultTenantID = "550e8400-e29b-41d4-a716-446655440000"
+    public static let defaultTenantID = Tenant.defaultID
     /// The default tenant's customer, owner of its service tickets.
-    public static let defaultCustomerID = "cust-1"
-    /// The PostgreSQL schema of the updater's own bookkeeping in the target database (the fire
-    /// log, ``FireLog``), apart from the business tables.
-    public static let bookkeepingSchema = "updater"
+    public static let defaultCustomerID = Tenant.defaultCustomerID
     /// The first ticket number (`ST-1000`).
     public static let firstTicketNumber: Int64 = 1000
 

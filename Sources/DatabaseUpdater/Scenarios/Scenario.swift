@@ -1,0 +1,39 @@
+import Foundation
+
+/// A business the tool simulates: its schema, its seed data, its updaters with their default
+/// schedules, and the invariants a monitor of that business would check.
+///
+/// A new scenario is one folder under `Scenarios/` with a type conforming to this protocol, and
+/// one line in ``ScenarioRegistry/builtIn``.
+///
+/// ```swift
+/// struct ClinicScenario: Scenario {
+///     let name = "clinic"
+///     let summary = "Appointments, prescriptions and invoices of a clinic"
+///     let updaters = try! UpdaterRegistry([AppointmentsUpdater()])
+///     let migrations = FireLog.migrations + [ClinicSchema.tables]
+///     func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws { … }
+///     let invariants: [Invariant] = [ … ]
+/// }
+/// ```
+public protocol Scenario: Sendable {
+    /// Its name in configuration (`scenario: factory`) and on the command line (`--scenario`).
+    var name: String { get }
+    /// One line saying what business it is.
+    var summary: String { get }
+    /// Its updaters, in a fixed order (each with its default schedule).
+    var updaters: UpdaterRegistry { get }
+    /// Its schema, both dialects, including the updater's own bookkeeping (``FireLog``).
+    var migrations: [Migration] { get }
+    /// The databases its tables are spread over, beside the main one: on SQLite one file each,
+    /// attached under these names next to the main file; on PostgreSQL one schema each. Its
+    /// tables are named `database.table`. Empty: everything in the main database.
+    var databases: [String] { get }
+    /// Creates what the configured tenants need before their first execution (rows that foreign
+    /// keys require, reference data). Runs inside one transaction, after the migrations, at every
+    /// start: it must leave existing rows as they are.
+    /// - Parameter now: the clock's time (a simulated one too), stamped on created rows.
+    func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws
+    /// What a monitor of this business would validate (``InvariantChecker``).
+    var invariants: [Invariant] { get }
+}
