@@ -156,7 +156,7 @@ public actor DatabaseUpdaterManager: Service {
             database: database, history: history, ledger: ledger, events: events, clock: clock,
             settings: .init(maxConcurrentExecutions: configuration.executionConfig.maxConcurrentExecutions,
                             timeout: configuration.executionConfig.timeout,
-                            retentionDays: configuration.executionConfig.retentionDays),
+                            retentionDays: configuration.executionConfig.retentionDays, timeZone: configuration.timeZone),
             health: health, metricsFactory: metricsFactory, logger: logger)
         self.metricsFactory = metricsFactory
         self.configuration = configuration
@@ -367,7 +367,7 @@ public actor DatabaseUpdaterManager: Service {
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         configuration = new
         configurationSources = merged.sources
-        executor.update(timeout: new.executionConfig.timeout, retentionDays: new.executionConfig.retentionDays)
+        executor.update(timeout: new.executionConfig.timeout, retentionDays: new.executionConfig.retentionDays, timeZone: new.timeZone)
         if new.tenants != old.tenants, health.state.reachable {
             try? await prepareTenants(new.tenants)
         }

@@ -38,8 +38,8 @@ extension Updater {
             var committed: [ExecutionKey: Date] = [:]
             var note: String?
             do {
-                let database = try await DatabaseFactory.openExisting(config.database)
-                let keys = config.enabledKeys(in: .builtIn)
+                let database = try await DatabaseFactory.openExisting(config.database, databases: config.scenarioValue.databases)
+                let keys = config.enabledKeys(in: config.scenarioValue.updaters)
                 do { committed = try await FireLog.lastFires(of: keys, in: database) } catch { note = "the target database has no fire log yet" }
                 await database.close()
             } catch {
@@ -48,7 +48,7 @@ extension Updater {
             let now = Date()
             var items: [Item] = []
             for tenant in config.tenants {
-                for updater in UpdaterRegistry.builtIn.all where config.isEnabled(updater, tenant: tenant) {
+                for updater in config.scenarioValue.updaters.all where config.isEnabled(updater, tenant: tenant) {
                     let expression = config.schedule(for: updater, tenant: tenant)
                     let schedule = try config.cronSchedule(expression)
                     let recorded = try await history?.lastScheduledFire(updater: updater.name, tenant: tenant.id)

@@ -50,7 +50,7 @@ extension Updater.ConfigCommand {
                 "seed: \(config.seed.map(String.init) ?? "random per execution")\(source("seed"))",
                 "scheduleConfig:",
             ]
-            for updater in UpdaterRegistry.builtIn.all {
+            for updater in config.scenarioValue.updaters.all {
                 let expression = config.scheduleConfig[updater.configKey] ?? updater.defaultSchedule
                 let meaning = (try? config.cronSchedule(expression).explain()) ?? "invalid"
                 lines.append("  \(updater.configKey): \"\(expression)\"   # \(meaning)\(source("scheduleConfig.\(updater.configKey)"))")
@@ -58,7 +58,7 @@ extension Updater.ConfigCommand {
             let execution = config.executionConfig
             lines.append("executionConfig:")
             lines.append("  enabledUpdaters:")
-            for updater in UpdaterRegistry.builtIn.all {
+            for updater in config.scenarioValue.updaters.all {
                 lines.append("    \(updater.configKey): \(execution.enabledUpdaters[updater.configKey] ?? true)\(source("executionConfig.enabledUpdaters.\(updater.configKey)"))")
             }
             lines.append("  maxConcurrentExecutions: \(execution.maxConcurrentExecutions)\(source("executionConfig.maxConcurrentExecutions"))")

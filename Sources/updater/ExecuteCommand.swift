@@ -43,7 +43,7 @@ extension Updater {
             }
             let config = try configOptions.load().config
             // Bad input is refused before anything is opened or created.
-            let updater = try UpdaterRegistry.builtIn.updater(named: name)
+            let updater = try config.scenarioValue.updaters.updater(named: name)
             let tenantID = try parseTenant(tenant, in: config)
             let record: ExecutionRecord
             if fireTime == nil, let client = try ServiceClient.forService(of: config) {

@@ -62,7 +62,7 @@ extension Updater {
             let now = Date()
             var health = DatabaseHealth.State(reachable: true, lastError: nil, since: now)
             do {
-                let database = try await DatabaseFactory.openExisting(config.database)
+                let database = try await DatabaseFactory.openExisting(config.database, databases: config.scenarioValue.databases)
                 await database.close()
             } catch {
                 health = .init(reachable: false, lastError: (error as? DatabaseError)?.message ?? "\(error)", since: now)
@@ -70,7 +70,7 @@ extension Updater {
             let recent = try await history?.recent(limit: 500).filter { !$0.dryRun } ?? []
             var schedules: [CronScheduler.EntryStatus] = []
             for tenant in config.tenants {
-                for updater in UpdaterRegistry.builtIn.all where config.isEnabled(updater, tenant: tenant) {
+                for updater in config.scenarioValue.updaters.all where config.isEnabled(updater, tenant: tenant) {
                     let expression = config.schedule(for: updater, tenant: tenant)
                     let schedule = try config.cronSchedule(expression)
                     let last = recent.first { $0.updater == updater.name && $0.tenant == tenant.id }

@@ -15,11 +15,15 @@ public final class Executor: Sendable {
         public var timeout: Duration
         /// Retention for closed tickets and completed activities; nil keeps everything.
         public var retentionDays: Int?
+        /// The configured zone: business days and dates written by updaters are in it.
+        public var timeZone: TimeZone
 
-        public init(maxConcurrentExecutions: Int = 2, timeout: Duration = .seconds(600), retentionDays: Int? = nil) {
+        public init(maxConcurrentExecutions: Int = 2, timeout: Duration = .seconds(600), retentionDays: Int? = nil,
+                    timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
             self.maxConcurrentExecutions = maxConcurrentExecutions
             self.timeout = timeout
             self.retentionDays = retentionDays
+            self.timeZone = timeZone
         }
     }
 
@@ -82,12 +86,13 @@ public final class Executor: Sendable {
         limiter = ConcurrencyLimiter(limit: settings.maxConcurrentExecutions)
     }
 
-    /// Changes the timeout and retention for executions that start from now on (the cap is
-    /// fixed for the life of the executor).
-    public func update(timeout: Duration, retentionDays: Int?) {
+    /// Changes the timeout, retention and zone for executions that start from now on (the cap
+    /// is fixed for the life of the executor).
+    public func update(timeout: Duration, retentionDays: Int?, timeZone: TimeZone) {
         tunables.withLock {
             $0.timeout = timeout
             $0.retentionDays = retentionDays
+            $0.timeZone = timeZone
         }
     }
 
@@ -113,7 +118,7 @@ public final class Executor: Sendable {
         let started = clock.now()
         let random = SeededRandom(runSeed: request.seed, tenant: request.tenant.id, updater: request.updater.name, fireTime: request.scheduledAt)
         let current = settings
-        let retention = current.retentionDays
+        let retention = current.retentionDays, timeZone = current.timeZone
         let deadline = ContinuousClock.now + current.timeout
         let result: Result<UpdaterOutput, any Error>
         let target = target, clock = clock
@@ -121,7 +126,8 @@ public final class Executor: Sendable {
             let output = try await StatementDeadline.$current.withValue(deadline) {
                 try await database.transaction(rollback: request.dryRun) { conn in
                     var context = UpdaterContext(tenant: request.tenant, fireTime: request.scheduledAt, random: random,
-                                                 dryRun: request.dryRun, retentionDays: retention, connection: conn)
+                                                 dryRun: request.dryRun, retentionDays: retention, timeZone: timeZone,
+                                                 connection: conn)
                     try request.updater.run(&context)
                     // The fire log's row last: it commits exactly when the rows do.
                     try FireLog.record(conn, target: target, executionID: id, request: request, startedAt: started,

@@ -1,7 +1,7 @@
 /// The scenarios the tool knows, by name.
 public struct ScenarioRegistry: Sendable {
     /// The built-in scenarios; the first is the default. A new scenario is one line here.
-    public static let builtIn = ScenarioRegistry([OfficeScenario()])
+    public static let builtIn = ScenarioRegistry([OfficeScenario(), FactoryScenario()])
 
     /// The scenario used when the configuration names none.
     public static let defaultName = "office"

@@ -49,7 +49,7 @@ public actor Simulation {
     /// - Parameter tenants: how many tenants to simulate (``SimulationOptions/tenants(_:count:seed:)``).
     /// - Throws: ``ConfigurationError``, ``DatabaseError`` (the database is down or cannot be migrated).
     public static func open(
-        configuration: UpdaterConfig, options: SimulationOptions, tenants: Int? = nil, registry: UpdaterRegistry = .builtIn,
+        configuration: UpdaterConfig, options: SimulationOptions, tenants: Int? = nil, registry: UpdaterRegistry? = nil,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater")
     ) async throws -> Simulation {
         var configuration = configuration

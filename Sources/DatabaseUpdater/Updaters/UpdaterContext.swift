@@ -18,6 +18,8 @@ public struct UpdaterContext {
     public let dryRun: Bool
     /// Delete closed tickets and completed activities older than this many days; nil = keep.
     public let retentionDays: Int?
+    /// The configured zone: business days, and the dates an updater writes, are counted in it.
+    public let timeZone: TimeZone
     /// Rows written so far, in order.
     public private(set) var changes: [RowChange] = []
     /// In a dry run, up to ``sampleLimit`` inserted rows per table, as column → text, for its
@@ -30,7 +32,9 @@ public struct UpdaterContext {
 
     let connection: any SQLConnection
 
-    init(tenant: Tenant, fireTime: Date, random: SeededRandom, dryRun: Bool, retentionDays: Int?, connection: any SQLConnection) {
+    init(tenant: Tenant, fireTime: Date, random: SeededRandom, dryRun: Bool, retentionDays: Int?, timeZone: TimeZone,
+         connection: any SQLConnection) {
+        self.timeZone = timeZone
         self.tenant = tenant
         self.fireTime = fireTime
         self.random = random

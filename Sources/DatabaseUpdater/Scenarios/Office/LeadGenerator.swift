@@ -68,8 +68,7 @@ enum LeadGenerator {
         default: rng.int(in: 60...95)
         }
         let deal = (rng.double(in: dealBand(employees: employees)) / 50).rounded() * 50
-        var street = "\(rng.int(in: 100...9_899)) \(rng.pick(Places.streetNames)) \(rng.pick(Places.streetSuffixes))"
-        if rng.chance(0.35) { street += ", Suite \(rng.int(in: 1...9) * 100 + rng.int(in: 0...20))" }
+        let street = Places.street(&rng)
         return GeneratedLead(
             id: rng.uuid(),
             companyName: company,
@@ -80,7 +79,7 @@ enum LeadGenerator {
             contactName: "\(first) \(last)",
             contactTitle: rng.pick(industry.titles + (rng.chance(0.3) ? People.commonTitles : [])),
             contactEmail: "\(email.lowercased())@\(domain)",
-            contactPhone: phone(city: city, &rng),
+            contactPhone: Places.phone(in: city, &rng),
             street: street,
             city: city.name,
             state: city.state,
@@ -90,13 +89,6 @@ enum LeadGenerator {
             leadScore: score,
             estimatedDealValue: deal
         )
-    }
-
-    /// `(614) 372-5519`: an area code of the city, a plausible exchange, four digits.
-    static func phone(city: Places.City, _ rng: inout SeededRandom) -> String {
-        var exchange = rng.int(in: 201...989)
-        if exchange % 100 == 11 || exchange == 555 { exchange += 1 }
-        return "(\(rng.pick(city.areaCodes))) \(exchange)-\(rng.digits(4))"
     }
 
     /// A domain label from the significant words, shortened the way companies do rather than

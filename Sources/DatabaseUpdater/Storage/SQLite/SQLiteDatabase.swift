@@ -6,8 +6,9 @@ import Foundation
 /// Why a rollback journal, not WAL, once files are attached: SQLite commits a transaction that
 /// wrote several attached files atomically (through a super-journal) only in a rollback-journal
 /// mode; in WAL mode each file commits atomically on its own, and a crash between two of them
-/// leaves one committed and the other not. The price: a writer blocks readers while it commits,
-/// and each commit syncs every file it wrote.
+/// leaves one committed and the other not. The price: a writer blocks readers while it commits.
+/// The files are not synced (`synchronous = OFF`): a commit stays atomic across a process crash,
+/// but not across a power failure or an operating-system crash.
 public struct SQLiteAttachment: Sendable, Equatable {
     /// The schema name (`crm`).
     public var name: String

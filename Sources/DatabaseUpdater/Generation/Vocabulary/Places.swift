@@ -54,4 +54,18 @@ enum Places {
     ]
 
     static let streetSuffixes = ["St", "Ave", "Blvd", "Dr", "Rd", "Pkwy", "Way", "Ct", "Pl", "Ln"]
+
+    /// `(614) 372-5519`: an area code of the city, a plausible exchange, four digits.
+    static func phone(in city: City, _ rng: inout SeededRandom) -> String {
+        var exchange = rng.int(in: 201...989)
+        if exchange % 100 == 11 || exchange == 555 { exchange += 1 }
+        return "(\(rng.pick(city.areaCodes))) \(exchange)-\(rng.digits(4))"
+    }
+
+    /// `4120 Oak Street, Suite 300`: a number, a street, sometimes a suite.
+    static func street(_ rng: inout SeededRandom) -> String {
+        var street = "\(rng.int(in: 100...9_899)) \(rng.pick(streetNames)) \(rng.pick(streetSuffixes))"
+        if rng.chance(0.35) { street += ", Suite \(rng.int(in: 1...9) * 100 + rng.int(in: 0...20))" }
+        return street
+    }
 }
