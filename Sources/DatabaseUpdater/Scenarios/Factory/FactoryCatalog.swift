@@ -161,7 +161,7 @@ enum FactoryCatalog {
     ]
 
     /// Hours each stage takes for an order of up to ten units (``FactorySchema/stages``); larger ones take half as long again.
-    static let stageHours: [Double] = [2, 4, 1, 1]
+    static let stageHours: [Double] = [4, 8, 2, 2]
 
     /// Subjects of customer interactions that are not about one order.
     static let interactionSubjects = [

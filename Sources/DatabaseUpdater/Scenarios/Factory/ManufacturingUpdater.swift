@@ -1,7 +1,7 @@
 import Foundation
 
-/// The shop floor, hourly on weekdays: queued production orders start while a workstation is
-/// free (the order goes `in_production` in `crm`), and each started one completes its next stage
+/// The shop floor, hourly on weekdays: production orders queued for at least the planning horizon
+/// (three days) start while a workstation is free (the order goes `in_production` in `crm`), and each started one completes its next stage
 /// (cutting → assembly → quality check → packaging, one `mes.stage_completions` row each) once
 /// the stage's hours have passed. When packaging completes, the order is `shipped` in `crm` and
 /// the customer's payment of the order's amount is booked in `erp`, in the same execution.
@@ -13,8 +13,9 @@ public struct ManufacturingUpdater: BaseUpdater {
     public let defaultSchedule = "0 0 8-18 * * 1-5"
     public let newRowsPerRun = 0...0
 
-    /// Orders in production at once: the shop floor's workstations.
-    static var capacity: Int { FactoryCatalog.workstations.count }
+    /// How long a processed order waits before production may start: the planning horizon in
+    /// which the week's production is scheduled and material staged.
+    static let planningHours = 72.0
 
     public init() {}
 
@@ -56,8 +57,10 @@ public struct ManufacturingUpdater: BaseUpdater {
         let free = FactoryCatalog.workstations.filter { !busy.contains($0) }
         guard !free.isEmpty else { return }
         let queued = try context.query(
-            "SELECT id, order_id FROM mes.production_orders WHERE tenant_id = $1 AND status = 'queued' ORDER BY queued_at, id LIMIT \(free.count)",
-            tenant)
+            """
+            SELECT id, order_id FROM mes.production_orders WHERE tenant_id = $1 AND status = 'queued' AND queued_at <= $2
+            ORDER BY queued_at, id LIMIT \(free.count)
+            """, tenant, .timestamp(context.fireTime.addingTimeInterval(-Self.planningHours * 3_600)))
         for (order, workstation) in zip(queued, free) {
             guard let id = order["id"].uuidValue, let orderID = order["order_id"].uuidValue else { continue }
             try context.update("mes.production_orders", id: id, set: [

@@ -14,16 +14,20 @@ public struct OrderGenerationUpdater: BaseUpdater {
     /// Relative order volume by weekday (1 = Sunday … 7 = Saturday).
     static let weekdayFactor: [Int: Double] = [2: 1.2, 3: 1.1, 4: 1.0, 5: 1.0, 6: 0.7]
 
+    /// Orders per run on an average weekday.
+    static let ordersPerRun = 1.2
+
     /// The first order number (`SO-100001`).
     static let firstOrderNumber: Int64 = 100_001
 
     public init() {}
 
     public func run(_ context: inout UpdaterContext) throws {
-        // Three chances of 40 % per run (scaled by weekday): 1.2 orders per run, 9.6 per
-        // business day at the default schedule (``FactoryCatalog/meanOrdersPerBusinessDay``).
+        // 1.2 orders per run scaled by weekday, rounded up or down at random: 9.6 per business
+        // day at the default schedule (``FactoryCatalog/meanOrdersPerBusinessDay``), varying by a
+        // few orders a day, as a steady customer base does.
         let factor = Self.weekdayFactor[FactoryValues.weekday(context.fireTime, in: context.timeZone)] ?? 0.5
-        let count = (0..<newRowsPerRun.upperBound).filter { _ in context.random.chance(0.4 * factor) }.count
+        let count = min(newRowsPerRun.upperBound, Int(Self.ordersPerRun * factor + context.random.unit()))
         guard count > 0 else { return }
         let customers = try context.query("SELECT COUNT(*) AS n FROM customers.customers WHERE tenant_id = $1",
                                           .uuid(context.tenant.id)).first?["n"].intValue ?? 0
