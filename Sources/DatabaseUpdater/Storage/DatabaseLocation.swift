@@ -91,8 +91,8 @@ public enum DatabaseFactory {
     }
 
     /// Opens an existing database at `location` for reading, creating nothing (`status`,
-    /// `backlog`): a SQLite file is opened read-only (also in a folder that cannot be written),
-    /// and one that does not exist is an error, not a new empty file.
+    /// `backlog`, `verify`): a SQLite file is opened read-only (also in a folder that cannot be
+    /// written), and one that does not exist is an error, not a new empty file.
     public static func openExisting(_ location: String, poolSize: Int = 1, databases: [String] = []) async throws -> any Database {
         let parsed = try DatabaseLocation(parsing: location)
         guard case .sqliteFile(let path) = parsed else { return try await open(parsed, poolSize: poolSize, databases: databases) }
@@ -100,7 +100,11 @@ public enum DatabaseFactory {
         for file in [files.main] + files.attachments.map(\.path) where !FileManager.default.fileExists(atPath: file) {
             throw DatabaseError(.connection, "no database at \(file) yet (the first execution creates it)")
         }
-        return try await answering(try SQLiteDatabase(path: files.main, poolSize: poolSize, readOnly: true, attachments: files.attachments))
+        // Files in a rollback journal (attached ones) are opened for writing: after a crash, the
+        // first reader must roll back the interrupted commit from its journal, which a read-only
+        // connection cannot do. Nothing is created: every file exists.
+        return try await answering(try SQLiteDatabase(path: files.main, poolSize: poolSize, readOnly: files.attachments.isEmpty,
+                                                      attachments: files.attachments))
     }
 
     /// `database` once it has answered; closed, and the error thrown, when it does not.
