@@ -37,6 +37,7 @@ struct CommandRunner {
         env.removeValue(forKey: "DATABASE_UPDATER_DATABASE_URL")
         env.removeValue(forKey: "DATABASE_UPDATER_TIMEZONE")
         env.removeValue(forKey: "DATABASE_UPDATER_SCHEDULE_ANCHOR")
+        env.removeValue(forKey: "DATABASE_UPDATER_SCENARIO")
         env.merge(environment) { $1 }
         process.environment = env
         if let folder { process.currentDirectoryURL = folder }
