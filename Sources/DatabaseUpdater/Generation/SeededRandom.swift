@@ -44,6 +44,19 @@ public struct SeededRandom: Sendable {
         self.init(seed: hash.value)
     }
 
+    /// The generator of one row in one stage of its life, seeded from the row's id and the
+    /// stage's name (FNV-1a of `id|stage`). What an updater decides about a row once — how long
+    /// a ticket waits for a technician, whether a lead will qualify — is drawn from it, so the
+    /// answer is the same at every run that looks at the row, however often that is: a row's
+    /// life does not depend on the schedule's frequency, and the same rows give the same lives.
+    public init(row id: UUID, stage: String) {
+        var hash = FNV1a()
+        id.withLowercaseUTF8 { for byte in $0 { hash.byte(byte) } }
+        hash.byte(UInt8(ascii: "|"))
+        for byte in stage.utf8 { hash.byte(byte) }
+        self.init(seed: hash.value)
+    }
+
     /// 64-bit FNV-1a over bytes fed one at a time.
     private struct FNV1a {
         var value: UInt64 = 0xCBF2_9CE4_8422_2325
@@ -94,6 +107,13 @@ public struct SeededRandom: Sendable {
     /// A uniform double in `range`.
     public mutating func double(in range: ClosedRange<Double>) -> Double {
         range.lowerBound + unit() * (range.upperBound - range.lowerBound)
+    }
+
+    /// A log-normal draw: `median` × e^(σz) with z standard normal (Box–Muller), the shape of
+    /// how long work takes — most of it near the median, a long tail of slow cases.
+    public mutating func logNormal(median: Double, sigma: Double) -> Double {
+        let z = (-2 * log(1 - unit())).squareRoot() * cos(2 * Double.pi * unit())
+        return median * exp(sigma * z)
     }
 
     /// True with probability `p`.

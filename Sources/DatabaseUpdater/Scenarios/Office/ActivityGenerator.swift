@@ -24,8 +24,16 @@ struct LeadReference: Sendable {
 }
 
 /// Makes activities: most just happened (completed, with an outcome and a follow-up date after
-/// them), some are planned for the coming days.
+/// them), some are planned for the coming business days — most meetings and demos, which are
+/// booked ahead, few calls and emails (see ``planning``).
 enum ActivityGenerator {
+    /// Per type, the share of new activities that are planned rather than just done, and how
+    /// many business days ahead they are booked. Notes are never planned.
+    static let planning: [String: (share: Double, days: ClosedRange<Int>)] = [
+        "call": (0.25, 1...4), "email": (0.2, 1...3), "meeting": (0.75, 3...12), "demo": (0.85, 4...15),
+        "proposal": (0.4, 2...8), "task": (0.6, 1...7),
+    ]
+
     static func make(_ rng: inout SeededRandom, lead: LeadReference, at fireTime: Date) -> GeneratedActivity {
         let type = rng.pick(Sales.activityTypes)
         let values = [
@@ -36,31 +44,34 @@ enum ActivityGenerator {
         let subject = Template.fill(rng.pick(Sales.subjects[type]!), values)
         let notes = Template.fill(rng.pick(Sales.notes[type]!), values)
         let duration = Sales.durations[type].map { rng.int(in: $0) }
-        let completed = type == "note" || rng.chance(0.75)
+        let plan = planning[type]
         let id = rng.uuid()
-        if completed {
+        guard let plan, rng.chance(plan.share) else {
             let activityDate = fireTime.addingTimeInterval(-Double(rng.int(in: 5...240) * 60))
-            let followUp: Date? = type == "note" ? nil : businessSlot(after: activityDate, days: rng.int(in: 1...10), &rng)
+            let followUp: Date? = type == "note" ? nil : businessSlot(after: activityDate, days: rng.int(in: 1...8), &rng)
             return GeneratedActivity(
                 id: id, type: type, subject: subject, notes: notes, outcome: rng.pick(Sales.outcomes[type]!),
                 durationMinutes: duration, activityDate: activityDate, followUpDate: followUp, status: "completed",
                 completedAt: activityDate.addingTimeInterval(Double((duration ?? 0) * 60))
             )
         }
-        // Planned: a business-hours slot in the next one to ten days.
-        let activityDate = businessSlot(after: fireTime, days: rng.int(in: 1...10), &rng)
-        let followUp: Date? = rng.chance(0.5) ? businessSlot(after: activityDate, days: rng.int(in: 2...7), &rng) : nil
+        let activityDate = businessSlot(after: fireTime, days: rng.int(in: plan.days), &rng)
+        let followUp: Date? = rng.chance(0.5) ? plannedFollowUp(after: activityDate, &rng) : nil
         return GeneratedActivity(
             id: id, type: type, subject: subject, notes: notes, outcome: nil, durationMinutes: duration,
             activityDate: activityDate, followUpDate: followUp, status: "planned", completedAt: nil
         )
     }
 
-    /// A quarter-hour slot `days` days after `date`, during US business hours (13:00–21:45 UTC,
-    /// 09:00–17:45 Eastern, as the generated leads are US companies).
+    /// A planned activity's follow-up: two to seven business days after it.
+    static func plannedFollowUp(after activityDate: Date, _ rng: inout SeededRandom) -> Date {
+        businessSlot(after: activityDate, days: rng.int(in: 2...7), &rng)
+    }
+
+    /// A quarter-hour slot on the `days`-th weekday after `date`'s day, during US business hours
+    /// (13:00–21:45 UTC, 09:00–17:45 Eastern, as the generated leads are US companies).
     static func businessSlot(after date: Date, days: Int, _ rng: inout SeededRandom) -> Date {
-        let day = (date.timeIntervalSince1970 / 86_400).rounded(.down) + Double(days)
-        return Date(timeIntervalSince1970: day * 86_400 + Double(13 * 3600 + rng.int(in: 0...35) * 900))
+        WorkingWeek.weekday(days, after: date).addingTimeInterval(Double(13 * 3600 + rng.int(in: 0...35) * 900))
     }
 
     /// The outcome recorded when a planned activity of `type` is marked completed.

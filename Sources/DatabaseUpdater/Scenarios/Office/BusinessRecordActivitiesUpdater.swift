@@ -1,8 +1,8 @@
 import Foundation
 
 /// CRM activities on the tenant's open leads: 1–3 calls, emails, meetings, demos, proposals,
-/// tasks or notes per run; planned activities that have come due marked completed; with
-/// retention on, old completed activities deleted. A tenant with no open lead gets one first,
+/// tasks or notes per run; planned activities that have come due marked completed or
+/// rescheduled; with retention on, old completed activities deleted. A tenant with no open lead gets one first,
 /// so the activity always has a real lead to belong to.
 public struct BusinessRecordActivitiesUpdater: BaseUpdater {
     public let name = "business_record_activities"
@@ -67,23 +67,42 @@ public struct BusinessRecordActivitiesUpdater: BaseUpdater {
         }
     }
 
-    /// Planned activities whose time has come are marked completed with an outcome.
+    /// Planned activities whose time has come: most are marked completed with an outcome; a
+    /// ``rescheduledShare`` of them (15 %) is moved, at the prospect's request, to a slot one to five
+    /// business days later (its follow-up moved after it). Reads the tenant's due ones oldest
+    /// first through the partial index `business_record_activities_due`, up to
+    /// ``dueReadLimit``: with the activities booked 1–15 business days ahead, a tenant settles
+    /// at a few dozen planned.
     private func completeDueActivities(_ context: inout UpdaterContext) throws {
         let due = try context.query(
             """
-            SELECT id, activity_type FROM business_record_activities
+            SELECT id, activity_type, follow_up_date FROM business_record_activities
             WHERE tenant_id = $1 AND status = 'planned' AND activity_date <= $2
-            ORDER BY activity_date, id LIMIT 10
+            ORDER BY activity_date, id LIMIT \(Self.dueReadLimit)
             """, .uuid(context.tenant.id), .timestamp(context.fireTime))
+        let now = DatabaseValue.timestamp(context.fireTime)
         for row in due {
             guard let id = row["id"].uuidValue else { continue }
+            if context.random.chance(Self.rescheduledShare) {
+                let moved = ActivityGenerator.businessSlot(after: context.fireTime, days: context.random.int(in: 1...5), &context.random)
+                let followUp = row["follow_up_date"].isNull ? nil : ActivityGenerator.plannedFollowUp(after: moved, &context.random)
+                try context.update("business_record_activities", id: id, set: [
+                    "activity_date": .timestamp(moved), "follow_up_date": followUp.map(DatabaseValue.timestamp) ?? .null,
+                    "updated_at": now,
+                ])
+                continue
+            }
             let outcome = ActivityGenerator.completionOutcome(&context.random, type: row["activity_type"].stringValue ?? "task")
             try context.update("business_record_activities", id: id, set: [
-                "status": .text("completed"), "outcome": .text(outcome),
-                "completed_at": .timestamp(context.fireTime), "updated_at": .timestamp(context.fireTime),
+                "status": .text("completed"), "outcome": .text(outcome), "completed_at": now, "updated_at": now,
             ])
         }
     }
+
+    /// The share of due planned activities moved instead of done.
+    static let rescheduledShare = 0.15
+    /// Most due planned activities one run reads.
+    static let dueReadLimit = 200
 
     private func applyRetention(_ context: inout UpdaterContext) throws {
         guard let days = context.retentionDays else { return }
