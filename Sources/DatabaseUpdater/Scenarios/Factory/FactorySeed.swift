@@ -88,12 +88,13 @@ enum FactorySeed {
     }
 
     /// A part's reorder point and order-up-to level, from its expected consumption: the reorder
-    /// point covers four business days and the largest single order, and a restock (every three
-    /// days) brings the level five business days above it. Stock so oscillates between them
+    /// point covers five business days and the largest single order (a part just above it at one
+    /// restock is checked again three days later), and a restock brings the level five business
+    /// days above it. Stock so oscillates between them
     /// instead of drifting, and an order rarely waits for parts.
     static func stockLevels(_ part: String) -> (reorderPoint: Int, orderUpTo: Int) {
         let daily = FactoryCatalog.meanDailyUsage(of: part)
-        let reorderPoint = Int((daily * 4).rounded(.up)) + FactoryCatalog.largestOrderNeed(of: part)
+        let reorderPoint = Int((daily * 5).rounded(.up)) + FactoryCatalog.largestOrderNeed(of: part)
         return (reorderPoint, reorderPoint + Int((daily * 5).rounded(.up)))
     }
 }
