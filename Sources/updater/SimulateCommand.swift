@@ -122,7 +122,7 @@ extension Updater {
             let output = SimulationOutput(json: json, timeZone: config.timeZone, periodNoun: options.period.noun, step: options.step)
             let database = await simulation.manager.database.redactedLocation
             let tenantCount = await simulation.manager.configuration.tenants.count
-            output.header(options, periods: simulation.periods, tenants: tenantCount, database: database,
+            output.header(options, periods: simulation.periods, tenants: tenantCount, database: database, scenario: config.scenario,
                           seedWasChosen: seed == nil && config.seed == nil)
             try? lock.write(.init(pid: getpid(), startedAt: Date(), database: database))
             let server = useAPI ? try startAPI(simulation, config: config, registry: registry, lock: lock, database: database, output: output) : nil

@@ -25,13 +25,14 @@ final class SimulationOutput: Sendable {
 
     // MARK: - Lines
 
-    func header(_ options: SimulationOptions, periods: Int, tenants: Int, database: String, seedWasChosen: Bool) {
+    func header(_ options: SimulationOptions, periods: Int, tenants: Int, database: String, scenario: String, seedWasChosen: Bool) {
         let seedNote = seedWasChosen ? " (chosen at random; repeat with --seed \(options.seed))" : ""
         note("""
             simulating \(ISO8601.format(options.start, in: timeZone)) → \(ISO8601.format(options.end, in: timeZone)) \
             (\(periods) \(periodNoun)\(periods == 1 ? "" : "s")), \(tenants) tenant\(tenants == 1 ? "" : "s"), speed \(options.speed), \
             seed \(options.seed)\(seedNote)
               database   \(database)
+              scenario   \(scenario)
             """)
     }
 

@@ -105,6 +105,7 @@ extension Updater {
             var lines = [
                 "updater \(Updater.configuration.version) — pid \(getpid())",
                 "  database   \(location)",
+                "  scenario   \(config.scenario)\(config.scenarioValue.databases.isEmpty ? "" : " (\(config.scenarioValue.databases.joined(separator: ", ")))")",
                 "  time zone  \(config.timezone)",
                 "  config     \(configFile ?? (FileManager.default.fileExists(atPath: ConfigLoader.defaultFile) ? ConfigLoader.defaultFile : "built-in defaults"))",
                 "  logs       \(config.logDirectory)/database-updater-YYYY-MM-DD.log",
