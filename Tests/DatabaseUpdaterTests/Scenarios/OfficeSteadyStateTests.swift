@@ -5,7 +5,7 @@ import UpdaterTestSupport
 
 /// The office at its default schedules settles: over 90 simulated days its backlogs — open
 /// tickets, open leads, planned activities — stop growing, tickets are resolved in one to three
-/// business days, and about a fifth of decided leads are won (see docs/office-steady-state.md).
+/// business days, and about a fifth of decided leads are won (see README.md, "Steady state").
 ///
 /// Four tenants, so each count is the sum of four independent offices: one tenant's backlogs are
 /// a few dozen rows, whose day-to-day noise alone (a Poisson-like ±20 %) would test the band's
@@ -19,7 +19,7 @@ struct OfficeSteadyStateTests {
         .init("unresolved tickets", "SELECT count(*) FROM service_tickets WHERE status IN ('open', 'in_progress')"),
         .init("open leads", "SELECT count(*) FROM business_records WHERE status IN ('new', 'contacted', 'qualified')"),
         .init("planned activities", "SELECT count(*) FROM business_record_activities WHERE status = 'planned'"),
-        // One tenant's share, for the record (docs/office-steady-state.md), not asserted.
+        // One tenant's share, for the record (README.md, "Steady state"), not asserted.
         .init("open tickets of one tenant", "SELECT count(*) FROM service_tickets WHERE status <> 'closed' AND tenant_id = '\(Tenant.default.id.lowercaseString)'"),
         .init("open leads of one tenant",
               "SELECT count(*) FROM business_records WHERE status IN ('new', 'contacted', 'qualified') AND tenant_id = '\(Tenant.default.id.lowercaseString)'"),
