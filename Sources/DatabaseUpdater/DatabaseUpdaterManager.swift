@@ -405,6 +405,13 @@ public actor DatabaseUpdaterManager: Service {
         return HealthReport(status: status, reasons: unhealthy + degraded, database: database, recentFailureRatio: ratio)
     }
 
+    /// Checks the scenario's invariants in the target database (see ``InvariantChecker``).
+    /// - Throws: ``DatabaseError`` when the database cannot be read.
+    public func checkInvariants() async throws -> InvariantReport {
+        try await InvariantChecker.check(scenario, in: database, timeZone: configuration.timeZone,
+                                         retentionDays: configuration.executionConfig.retentionDays)
+    }
+
     /// Per-updater metrics from the history.
     public func metrics() async throws -> [UpdaterMetrics] { try await history.metrics() }
 
@@ -432,7 +439,7 @@ public actor DatabaseUpdaterManager: Service {
             running: startedAt != nil, pid: Int(ProcessInfo.processInfo.processIdentifier), startedAt: startedAt,
             uptimeSeconds: startedAt.map { now.timeIntervalSince($0) }, schedulingEnabled: configuration.enableScheduling,
             schedulingPaused: await !isScheduling() && configuration.enableScheduling,
-            dryRun: configuration.dryRun, database: database.redactedLocation, databaseHealth: health.state,
+            dryRun: configuration.dryRun, database: database.redactedLocation, scenario: scenario.name, databaseHealth: health.state,
             timezone: configuration.timezone, schedules: schedules, metrics: (try? await metrics()) ?? [])
     }
 

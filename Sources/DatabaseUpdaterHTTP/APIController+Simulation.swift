@@ -3,12 +3,20 @@ import Foundation
 import Hummingbird
 
 /// `GET /simulation` and `POST /simulation/advance`: a step-mode `updater simulate` driven over
-/// HTTP. 404 when the process runs no simulation.
+/// HTTP (404 when the process runs no simulation); `GET /invariants`, what a program driving it
+/// checks at each pause (also served by `updater start`).
 extension APIController {
     func addSimulationRoutes(to router: Router<BasicRequestContext>) {
         let base = APIPaths.base
         router.get("\(base)/simulation") { _, _ in try JSONResponse.make(await simulation().state()) }
         router.post("\(base)/simulation/advance") { request, _ in try await advanceSimulation(request) }
+        router.get("\(base)/invariants") { _, _ in
+            do {
+                return try JSONResponse.make(await manager.checkInvariants())
+            } catch let error as DatabaseError {
+                throw APIError(.serviceUnavailable, "the target database cannot be read: \(error.message)")
+            }
+        }
     }
 
     private func simulation() async throws -> Simulation {

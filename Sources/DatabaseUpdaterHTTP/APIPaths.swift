@@ -27,6 +27,7 @@ public enum APIPaths {
         Route(method: .get, path: "\(base)/health"),
         Route(method: .get, path: "\(base)/simulation"),
         Route(method: .post, path: "\(base)/simulation/advance"),
+        Route(method: .get, path: "\(base)/invariants"),
         Route(method: .get, path: "/metrics"),
         Route(method: .get, path: "/openapi.yaml"),
     ]

@@ -44,11 +44,12 @@ final class APIHarness: Sendable {
     }
 
     /// A step-mode simulation (not yet running) of `days` from `start`, and its API.
-    static func simulation(start: Date, days: Int) async throws -> (APIHarness, Simulation) {
+    static func simulation(start: Date, days: Int, scenario: String = "office") async throws -> (APIHarness, Simulation) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("updater-api-\(UUID().uuidString)")
         var config = UpdaterConfig(database: try await TestDatabases.freshLocation(.sqlite),
                                    dataDirectory: folder.appendingPathComponent("data").path,
                                    logDirectory: folder.appendingPathComponent("logs").path, seed: 42)
+        config.scenario = scenario
         config.api = .init(enabled: true, host: "127.0.0.1", port: 0, token: token)
         let registry = PrometheusCollectorRegistry()
         let simulation = try await Simulation.open(

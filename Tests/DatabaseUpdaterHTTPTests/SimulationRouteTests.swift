@@ -41,6 +41,35 @@ struct SimulationRouteTests {
         try await api.stopServing()
     }
 
+    /// What a program driving a factory simulation over HTTP does at each pause: advance, check.
+    @Test func aFactoryDrivenOverHTTPIsCheckedAtEachPause() async throws {
+        let (api, simulation) = try await APIHarness.simulation(start: start, days: 7, scenario: "factory")
+        let running = Task { try await simulation.run() }
+        var reports = simulation.reports.makeAsyncIterator()
+        _ = await reports.next()
+        let status = try await api.send("GET", "/api/database-updater/status")
+        #expect(status.json()?["scenario"] as? String == "factory", "\(status.text)")
+        let advanced = try await api.send("POST", "/api/database-updater/simulation/advance", json: #"{"periods":4}"#)
+        #expect(advanced.status == 200 && advanced.json()?["completedPeriods"] as? Int == 5, "\(advanced.text)")
+        let clean = try await api.send("GET", "/api/database-updater/invariants")
+        #expect(clean.status == 200 && clean.json()?["passed"] as? Bool == true, "\(clean.text)")
+        #expect((clean.json()?["results"] as? [Any])?.count == 7)
+
+        // A part's stock that no longer matches its movements.
+        let database = await simulation.manager.database
+        let part = try await database.withConnection { conn in
+            let id = try conn.query("SELECT id FROM inventory.parts ORDER BY part_number LIMIT 1").first?["id"].stringValue ?? ""
+            try conn.execute("UPDATE inventory.parts SET stock_level = stock_level + 7 WHERE id = $1", .text(id))
+            return id
+        }
+        let broken = try await api.send("GET", "/api/database-updater/invariants")
+        #expect(broken.status == 200 && broken.json()?["passed"] as? Bool == false)
+        #expect(broken.text.contains("inventory.parts:\(part)"), "\(broken.text)")
+        _ = await simulation.advance(periods: 10)
+        #expect(try await running.value.completedPeriods == 7)
+        try await api.stopServing()
+    }
+
     @Test func withoutASimulationTheRoutesAnswer404() async throws {
         let api = try await APIHarness.start()
         let reply = try await api.send("GET", "/api/database-updater/simulation")

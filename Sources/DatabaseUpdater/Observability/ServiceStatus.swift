@@ -12,6 +12,8 @@ public struct ServiceStatus: Sendable, Codable, Equatable {
     public var dryRun: Bool
     /// The target database, password redacted.
     public var database: String
+    /// The scenario simulated in it (nil from a service that predates scenarios).
+    public var scenario: String?
     public var databaseHealth: DatabaseHealth.State?
     public var timezone: String
     /// Per tenant × updater: schedule, its meaning, next fire.
@@ -20,7 +22,7 @@ public struct ServiceStatus: Sendable, Codable, Equatable {
     public var metrics: [UpdaterMetrics]
 
     public init(running: Bool, pid: Int?, startedAt: Date?, uptimeSeconds: Double?, schedulingEnabled: Bool, schedulingPaused: Bool,
-                dryRun: Bool, database: String, databaseHealth: DatabaseHealth.State?, timezone: String,
+                dryRun: Bool, database: String, scenario: String? = nil, databaseHealth: DatabaseHealth.State?, timezone: String,
                 schedules: [CronScheduler.EntryStatus], metrics: [UpdaterMetrics]) {
         self.running = running
         self.pid = pid
@@ -30,6 +32,7 @@ public struct ServiceStatus: Sendable, Codable, Equatable {
         self.schedulingPaused = schedulingPaused
         self.dryRun = dryRun
         self.database = database
+        self.scenario = scenario
         self.databaseHealth = databaseHealth
         self.timezone = timezone
         self.schedules = schedules

@@ -57,9 +57,15 @@ public struct InvariantReport: Sendable, Codable, Equatable {
         public var holds: Bool { violations.isEmpty }
     }
     public var scenario: String
-    public var results: [Result]
     /// Whether every invariant holds.
-    public var passed: Bool { results.allSatisfy(\.holds) }
+    public var passed: Bool
+    public var results: [Result]
+
+    public init(scenario: String, results: [Result]) {
+        self.scenario = scenario
+        self.results = results
+        passed = results.allSatisfy(\.holds)
+    }
 }
 
 /// Checks a scenario's invariants against a database.
