@@ -66,7 +66,9 @@ struct ScenarioCommandTests {
             let database = "sqlite:\(folder.path)/databases/"
             let simulation = try ServiceProcess(
                 ["simulate", "120", "2026-03-02", "--scenario", "factory", "--database", database, "--no-api", "--seed", "\(kill)"], in: folder)
-            try await Task.sleep(for: .milliseconds(Int64(random.next() % 2_000) + 600))
+            // Once it writes traffic (migrated and seeded), anywhere in the next second and a half.
+            #expect(await simulation.waitForLines(timeout: .seconds(60)) { $0.hasPrefix("day 1/") }, "\(simulation.stderr)")
+            try await Task.sleep(for: .milliseconds(Int64(random.next() % 1_500)))
             let running = simulation.isRunning
             simulation.signal(SIGKILL)
             _ = await simulation.waitForExit(timeout: .seconds(10))
@@ -74,6 +76,19 @@ struct ScenarioCommandTests {
             let verify = try await CommandRunner.run(["verify", "--invariants", "--scenario", "factory", "--database", database], in: folder)
             #expect(verify.status == 0, "kill \(kill): \(verify.stdout)\(verify.stderr)")
         }
+    }
+
+    @Test func verifyOnADatabaseWithoutTheScenarioSaysToMigrate() async throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let office = try await CommandRunner.run(["migrate", "--database", "sqlite:\(folder.path)/db/"], in: folder)
+        #expect(office.status == 0, "\(office.stderr)")
+        for name in ["customers", "crm", "inventory", "mes", "erp"] {
+            FileManager.default.createFile(atPath: folder.appendingPathComponent("db/\(name).db").path, contents: nil)
+        }
+        let verify = try await CommandRunner.run(["verify", "--scenario", "factory", "--database", "sqlite:\(folder.path)/db/"], in: folder)
+        #expect(verify.status == 1 && verify.stderr.contains("run updater migrate --scenario factory"), "\(verify.stderr)")
+        #expect(verify.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func aFactoryMonthOnPostgreSQLKeepsEveryInvariant() async throws {

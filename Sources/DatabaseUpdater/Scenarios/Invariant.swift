@@ -78,8 +78,17 @@ public enum InvariantChecker {
     public static func check(_ scenario: any Scenario, in database: any Database, timeZone: TimeZone,
                              retentionDays: Int?) async throws -> InvariantReport {
         let invariants = scenario.invariants
-        let results = try await database.withConnection { connection in
-            try invariants.map { invariant in
+        let expected = Set(scenario.migrations.map(\.version)), name = scenario.name
+        let results = try await database.withConnection { connection -> [InvariantReport.Result] in
+            // A database the scenario's schema is not (fully) in has nothing to check: say so,
+            // rather than fail on the first missing table.
+            let applied = Set((try? connection.query("SELECT version FROM schema_migrations"))?.compactMap { $0["version"].intValue }
+                .map(Int.init) ?? [])
+            if !expected.isSubset(of: applied) {
+                throw DatabaseError(.migration, "the \(name) schema is not in this database yet (missing migrations "
+                    + "\(expected.subtracting(applied).sorted().map(String.init).joined(separator: ", "))): run updater migrate --scenario \(name)")
+            }
+            return try invariants.map { invariant in
                 let context = InvariantContext(connection: connection, timeZone: timeZone, retentionDays: retentionDays)
                 try connection.executeScript(connection.dialect == .postgres
                                              ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN DEFERRED")
