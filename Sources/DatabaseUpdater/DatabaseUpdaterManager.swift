@@ -344,26 +344,14 @@ public actor DatabaseUpdaterManager: Service {
     }
 
     /// Applies a partial configuration, validated whole; on success it is swapped in at once and
-    /// the schedules recomputed. Keys naming resources opened at start
-    /// (``UpdaterConfig/restartOnlyKeys``) cannot change.
+    /// the schedules recomputed. Keys a running service cannot change (``ConfigKey/liveUpdate``:
+    /// resources opened at start, scheduling, which has its own routes) are refused.
     /// - Throws: ``ConfigurationError`` listing every problem; the running configuration is then unchanged.
     public func updateConfiguration(_ partial: [String: Any]) async throws(ConfigurationError) -> UpdaterConfig {
         let merged = try ConfigLoader.merge(partial, into: LoadedConfig(config: configuration, sources: configurationSources, warnings: []),
                                             registry: registry)
         let old = configuration, new = merged.config
-        var problems: [String] = []
-        if new.database != old.database { problems.append("database: cannot change while running (restart the service)") }
-        if new.scenario != old.scenario { problems.append("scenario: cannot change while running (restart the service)") }
-        if new.dataDirectory != old.dataDirectory { problems.append("dataDirectory: cannot change while running (restart the service)") }
-        if new.logDirectory != old.logDirectory { problems.append("logDirectory: cannot change while running (restart the service)") }
-        if new.logLevel != old.logLevel { problems.append("logLevel: cannot change while running (restart the service)") }
-        if new.api != old.api { problems.append("api: cannot change while running (restart the service)") }
-        if new.executionConfig.maxConcurrentExecutions != old.executionConfig.maxConcurrentExecutions {
-            problems.append("executionConfig.maxConcurrentExecutions: cannot change while running (restart the service)")
-        }
-        if new.enableScheduling != old.enableScheduling {
-            problems.append("enableScheduling: cannot change while running (use POST /stop and /start to pause and resume)")
-        }
+        let problems = ConfigKeyTable.standard.liveUpdateProblems(from: old, to: new)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         configuration = new
         configurationSources = merged.sources

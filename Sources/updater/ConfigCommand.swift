@@ -1,5 +1,4 @@
 import ArgumentParser
-import Cron
 import DatabaseUpdater
 import Foundation
 
@@ -22,66 +21,24 @@ extension Updater.ConfigCommand {
         @Flag(help: "Print the configuration as JSON.")
         var json = false
 
+        @Flag(help: "Print every configuration key (type, default, environment variable, live update, meaning) as Markdown.")
+        var keys = false
+
         @OptionGroup var configOptions: ConfigOptions
 
         func run() async throws {
+            if keys {
+                print(ConfigKeyTable.standard.markdown(), terminator: "")
+                return
+            }
             let loaded = try configOptions.load()
-            let config = loaded.config.redacted
             if json {
                 struct Output: Encodable { let config: UpdaterConfig; let sources: [String: String] }
-                let output = Output(config: config, sources: loaded.sources.mapValues(\.description))
+                let output = Output(config: loaded.config.redacted, sources: loaded.sources.mapValues(\.description))
                 print(String(decoding: try JSONCoding.encoder(pretty: true).encode(output), as: UTF8.self))
                 return
             }
-            func source(_ key: String) -> String { loaded.sources[key].map { "   (\($0))" } ?? "" }
-            var lines = [
-                "database: \(config.database)\(source("database"))",
-                "timezone: \(config.timezone)\(source("timezone"))",
-                "scheduleAnchor: \(ISO8601.format(config.scheduleAnchor ?? CronSchedule.defaultAnchor(in: config.timeZone), in: config.timeZone))"
-                    + source("scheduleAnchor"),
-                "logLevel: \(config.logLevel.rawValue)\(source("logLevel"))",
-                "dryRun: \(config.dryRun)\(source("dryRun"))",
-                "enableScheduling: \(config.enableScheduling)\(source("enableScheduling"))",
-                "misfirePolicy: \(config.misfirePolicy.rawValue)\(source("misfirePolicy"))",
-                "misfireLimit: \(config.misfireLimit)\(source("misfireLimit"))",
-                "shutdownGracePeriodSeconds: \(config.shutdownGracePeriodSeconds)\(source("shutdownGracePeriodSeconds"))",
-                "dataDirectory: \(config.dataDirectory)\(source("dataDirectory"))",
-                "logDirectory: \(config.logDirectory)\(source("logDirectory"))",
-                "seed: \(config.seed.map(String.init) ?? "random per execution")\(source("seed"))",
-                "scheduleConfig:",
-            ]
-            for updater in config.scenarioValue.updaters.all {
-                let expression = config.scheduleConfig[updater.configKey] ?? updater.defaultSchedule
-                let meaning = (try? config.cronSchedule(expression).explain()) ?? "invalid"
-                lines.append("  \(updater.configKey): \"\(expression)\"   # \(meaning)\(source("scheduleConfig.\(updater.configKey)"))")
-            }
-            let execution = config.executionConfig
-            lines.append("executionConfig:")
-            lines.append("  enabledUpdaters:")
-            for updater in config.scenarioValue.updaters.all {
-                lines.append("    \(updater.configKey): \(execution.enabledUpdaters[updater.configKey] ?? true)\(source("executionConfig.enabledUpdaters.\(updater.configKey)"))")
-            }
-            lines.append("  maxConcurrentExecutions: \(execution.maxConcurrentExecutions)\(source("executionConfig.maxConcurrentExecutions"))")
-            lines.append("  executionTimeoutMinutes: \(execution.executionTimeoutMinutes)\(source("executionConfig.executionTimeoutMinutes"))")
-            lines.append("  retentionDays: \(execution.retentionDays.map(String.init) ?? "null (keep everything)")\(source("executionConfig.retentionDays"))")
-            lines.append("api:")
-            lines.append("  enabled: \(config.api.enabled)\(source("api.enabled"))")
-            lines.append("  host: \(config.api.host)\(source("api.host"))")
-            lines.append("  port: \(config.api.port)\(source("api.port"))")
-            let tokenOrigin = loaded.sources["api.token"].map { "set, hidden   (\($0))" } ?? "generated at first start into \(config.dataDirectory)/api-token"
-            lines.append("  token: \(tokenOrigin)")
-            lines.append("tenants:\(source("tenants"))")
-            for tenant in config.tenants {
-                lines.append("  - id: \(tenant.id.lowercaseString)")
-                lines.append("    customerId: \(tenant.customerId)")
-                for (key, expression) in (tenant.scheduleConfig ?? [:]).sorted(by: { $0.key < $1.key }) {
-                    lines.append("    scheduleConfig.\(key): \"\(expression)\"   # \((try? config.cronSchedule(expression).explain()) ?? "invalid")")
-                }
-                for (key, flag) in (tenant.enabledUpdaters ?? [:]).sorted(by: { $0.key < $1.key }) {
-                    lines.append("    enabledUpdaters.\(key): \(flag)")
-                }
-            }
-            print(lines.joined(separator: "\n"))
+            print(ConfigKeyTable.standard.describe(loaded))
         }
     }
 

@@ -46,10 +46,14 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
     }
 }
 
-/// Command-line flags that override configuration values.
+/// Command-line flags that override configuration values. Each is applied through the key it
+/// sets, and the key's ``ConfigKey/flag`` names the source.
 public struct ConfigOverrides: Sendable {
+    /// `--database`.
     public var database: String?
+    /// `--log-level`.
     public var logLevel: String?
+    /// `--dry-run` (false: not given).
     public var dryRun: Bool
     /// `--scenario`.
     public var scenario: String?
@@ -59,5 +63,16 @@ public struct ConfigOverrides: Sendable {
         self.scenario = scenario
         self.logLevel = logLevel
         self.dryRun = dryRun
+    }
+
+    /// The value given for the key at `path`, if any.
+    func value(for path: String) -> Any? {
+        switch path {
+        case "database": database
+        case "scenario": scenario
+        case "logLevel": logLevel
+        case "dryRun": dryRun ? true : nil
+        default: nil
+        }
     }
 }

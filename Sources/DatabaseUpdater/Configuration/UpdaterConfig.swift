@@ -173,7 +173,9 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         return copy
     }
 
-    /// Keys that a running service cannot change: they name resources opened at start.
-    public static let restartOnlyKeys = ["database", "scenario", "dataDirectory", "logDirectory", "logLevel",
-                                         "executionConfig.maxConcurrentExecutions", "api"]
+    /// Keys that a running service cannot change: they name resources opened at start
+    /// (``ConfigKey/LiveUpdate/restart`` in ``ConfigKeyTable/standard``).
+    public static var restartOnlyKeys: [String] {
+        ConfigKeyTable.standard.all.filter { $0.liveUpdate == .restart }.map(\.path)
+    }
 }
