@@ -71,8 +71,8 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var database: String
     /// The business simulated in it (``ScenarioRegistry``): `office` (the default) or `factory`.
     public var scenario: String
-    /// IANA zone the cron expressions are evaluated in.
-    public var timezone: String
+    /// IANA zone the cron expressions are evaluated in (``timeZone`` is the zone, looked up once).
+    @TimeZoneName public var timezone: String
     /// The instant `@every` schedules count from: they fire at this anchor plus whole intervals.
     /// Nil: midnight at the start of 1970-01-01 in ``timezone`` (``CronSchedule/defaultAnchor(in:)``).
     /// Written as an ISO 8601 date-time with an offset, or a date (`2026-03-01`: midnight in ``timezone``).
@@ -137,8 +137,8 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         (try? ScenarioRegistry.builtIn.scenario(named: scenario)) ?? OfficeScenario()
     }
 
-    /// The zone, or UTC if the name is unknown (validation rejects unknown names first).
-    public var timeZone: TimeZone { TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")! }
+    /// The zone ``timezone`` names, or UTC if the name is unknown (validation rejects unknown names first).
+    public var timeZone: TimeZone { _timezone.zone }
 
     /// The schedule text for `updater` and `tenant`: the tenant's override, the global
     /// setting, else the updater's default (``cronSchedule(_:anchor:)`` makes it a schedule).

@@ -118,4 +118,15 @@ struct ConfigKeyTableTests {
         #expect(!shown.contains("hunter2") && !shown.contains("T0ken-S3cret"))
         #expect(shown.contains("executionConfig:\n  # Which updaters run; an updater not named runs.\n  enabledUpdaters:\n    businessActivities: true\n"))
     }
+
+    /// The zone is looked up once, when the name is set; the encoded shape is the name alone.
+    @Test func theTimeZoneIsParsedOnceAndEncodedAsItsName() throws {
+        var config = UpdaterConfig(timezone: "Europe/Paris")
+        #expect(config.timeZone.identifier == "Europe/Paris")
+        config.timezone = "America/New_York"
+        #expect(config.timeZone.identifier == "America/New_York")
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as? [String: Any])
+        #expect(json["timezone"] as? String == "America/New_York")
+        #expect(try JSONDecoder().decode(UpdaterConfig.self, from: JSONEncoder().encode(config)).timeZone.identifier == "America/New_York")
+    }
 }
