@@ -40,4 +40,31 @@ struct APIDocumentTests {
         #expect(try Data(contentsOf: file) == reply.data)
         try await api.stop()
     }
+
+    /// The configuration schema and the live-update rules documented for `PUT /config` follow the
+    /// key table: every key is a property of the schema, and every key a running service refuses
+    /// is named in the route's description.
+    @Test func theConfigurationSchemaFollowsTheKeyTable() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/DatabaseUpdaterHTTP/openapi.yaml")
+        let document = try #require(try Yams.load(yaml: String(contentsOf: file, encoding: .utf8)) as? [String: Any])
+        let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        let schema = try #require(schemas?["UpdaterConfig"] as? [String: Any])
+        for key in ConfigKeyTable.standard.all {
+            var properties = schema["properties"] as? [String: Any]
+            var found: Any?
+            for part in key.path.split(separator: ".").map(String.init) {
+                found = properties?[part]
+                properties = (found as? [String: Any])?["properties"] as? [String: Any]
+            }
+            #expect(found != nil, "\(key.path) is not in the UpdaterConfig schema")
+        }
+        let put = ((document["paths"] as? [String: Any])?["/api/database-updater/config"] as? [String: Any])?["put"] as? [String: Any]
+        let body = ((put?["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any]
+        let config = ((body?["schema"] as? [String: Any])?["properties"] as? [String: Any])?["config"] as? [String: Any]
+        let description = try #require(config?["description"] as? String)
+        for key in ConfigKeyTable.standard.all where key.liveUpdate != .allowed {
+            #expect(description.contains(key.path), "PUT /config does not say that \(key.path) cannot change")
+        }
+    }
 }
