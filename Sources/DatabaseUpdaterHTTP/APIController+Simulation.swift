@@ -13,6 +13,8 @@ extension APIController {
         router.get("\(base)/invariants") { _, _ in
             do {
                 return try JSONResponse.make(await manager.checkInvariants())
+            } catch let error as DatabaseError where error.kind == .migration {
+                throw APIError(.conflict, error.message)
             } catch let error as DatabaseError {
                 throw APIError(.serviceUnavailable, "the target database cannot be read: \(error.message)")
             }

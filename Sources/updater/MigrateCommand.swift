@@ -1,12 +1,16 @@
 import ArgumentParser
 import DatabaseUpdater
-import Foundation
 
 extension Updater {
     /// `updater migrate`: bring the target database's schema up to date.
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create or upgrade the schema of the target database and seed its reference data (safe to run again)."
+            abstract: "Create or upgrade the scenario's schema in the target database (safe to run again).",
+            discussion: """
+                A scenario's reference data (the factory's customers, catalogue, stock and employees) is created at the first \
+                start, simulation or execution, stamped with that run's clock, so a simulation's rows and its seed data share \
+                one timeline.
+                """
         )
 
         @OptionGroup var configOptions: ConfigOptions
@@ -18,8 +22,6 @@ extension Updater {
             let report: Migrator.Report
             do {
                 report = try await Migrator.migrate(database, migrations: scenario.migrations)
-                let tenants = config.tenants
-                _ = try await database.transaction { conn in try scenario.prepare(tenants, on: conn, now: Date()) }
             } catch {
                 await database.close()
                 throw error

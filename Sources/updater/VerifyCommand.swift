@@ -8,8 +8,9 @@ extension Updater {
         static let configuration = CommandConfiguration(
             abstract: "Check the target database: --invariants checks the scenario's business rules (exit 1 on any violation).",
             discussion: """
-                Reads the database only (a SQLite file is opened read-only), in one snapshot per check, so it can run \
-                beside a running service or a paused simulation.
+                Writes nothing, and reads each check in one snapshot, so it can run beside a running service or a \
+                paused simulation. (A single SQLite file is opened read-only; a scenario's folder of files is opened \
+                for writing, since after a crash the first connection must roll back an interrupted commit.)
                 """
         )
 
@@ -47,8 +48,7 @@ extension Updater {
         static func render(_ report: InvariantReport, database: String) -> String {
             var lines = ["\(report.scenario) invariants in \(database):"]
             for result in report.results {
-                let count = result.violations.filter { !$0.rows.isEmpty }.count
-                lines.append("  \(result.holds ? "ok  " : "FAIL") \(result.name)\(result.holds ? "" : " — \(count) violation(s)")")
+                lines.append("  \(result.holds ? "ok  " : "FAIL") \(result.name)\(result.holds ? "" : " — \(result.total) violation(s)")")
                 if result.holds { continue }
                 lines.append("       \(result.description)")
                 for violation in result.violations {

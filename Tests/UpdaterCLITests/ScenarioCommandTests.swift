@@ -78,6 +78,25 @@ struct ScenarioCommandTests {
         }
     }
 
+    /// `verify` beside a simulation writing the same five files: both finish, neither deadlocks
+    /// nor fails (the checker takes its read locks in the writers' order).
+    @Test func verifyRunsBesideAWritingSimulation() async throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = "sqlite:\(folder.path)/databases/"
+        let simulation = try ServiceProcess(
+            ["simulate", "60", "2026-03-02", "--scenario", "factory", "--database", database, "--no-api", "--seed", "3"], in: folder)
+        #expect(await simulation.waitForLines(timeout: .seconds(60)) { $0.hasPrefix("day 1/") }, "\(simulation.stderr)")
+        var checks = 0
+        while simulation.isRunning && checks < 8 {
+            let verify = try await CommandRunner.run(["verify", "--scenario", "factory", "--database", database], in: folder)
+            #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+            checks += 1
+        }
+        #expect(await simulation.waitForExit(timeout: .seconds(300)) == 0, "\(simulation.stderr)")
+        #expect(checks > 0)
+    }
+
     @Test func verifyOnADatabaseWithoutTheScenarioSaysToMigrate() async throws {
         let folder = try CommandRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

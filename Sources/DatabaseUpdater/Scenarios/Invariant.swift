@@ -53,6 +53,8 @@ public struct InvariantReport: Sendable, Codable, Equatable {
     public struct Result: Sendable, Codable, Equatable {
         public var name: String
         public var description: String
+        /// How many violations were found (``violations`` lists at most ``InvariantChecker/maxListed``).
+        public var total: Int
         public var violations: [InvariantViolation]
         public var holds: Bool { violations.isEmpty }
     }
@@ -79,6 +81,10 @@ public enum InvariantChecker {
                              retentionDays: Int?) async throws -> InvariantReport {
         let invariants = scenario.invariants
         let expected = Set(scenario.migrations.map(\.version)), name = scenario.name
+        // On SQLite, every file's read lock first, in the order a committing writer locks them
+        // (main, then the attachments as attached): a check and a commit then never each hold a
+        // file the other waits for.
+        let lockOrder = ["main"] + scenario.databases
         let results = try await database.withConnection { connection -> [InvariantReport.Result] in
             // A database the scenario's schema is not (fully) in has nothing to check: say so,
             // rather than fail on the first missing table.
@@ -93,12 +99,16 @@ public enum InvariantChecker {
                 try connection.executeScript(connection.dialect == .postgres
                                              ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN DEFERRED")
                 defer { try? connection.executeScript("ROLLBACK") }
+                if connection.dialect == .sqlite {
+                    for schema in lockOrder { _ = try connection.query("SELECT count(*) FROM \(schema).sqlite_master") }
+                }
                 var violations = try invariant.check(context)
+                let total = violations.count
                 if violations.count > maxListed {
                     let more = violations.count - maxListed
                     violations = Array(violations.prefix(maxListed)) + [InvariantViolation("… and \(more) more", rows: [])]
                 }
-                return InvariantReport.Result(name: invariant.name, description: invariant.description, violations: violations)
+                return InvariantReport.Result(name: invariant.name, description: invariant.description, total: total, violations: violations)
             }
         }
         return InvariantReport(scenario: scenario.name, results: results)

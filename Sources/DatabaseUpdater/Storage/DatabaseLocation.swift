@@ -80,10 +80,14 @@ public enum DatabaseFactory {
     }
 
     /// The main file of a SQLite `path` (``mainFileInFolder`` inside a folder: a path ending in
-    /// `/` or naming an existing folder), and the files of `databases` beside it.
+    /// `/`, naming an existing folder, or — for a scenario of several databases — having no
+    /// extension and not naming a file, so `sqlite:databases` keeps the files together), and the
+    /// files of `databases` beside it.
     static func sqliteFiles(_ path: String, databases: [String]) -> (main: String, attachments: [SQLiteAttachment]) {
         var isDirectory: ObjCBool = false
-        let isFolder = path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue)
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let isFolder = path.hasSuffix("/") || (exists && isDirectory.boolValue)
+            || (!databases.isEmpty && !exists && URL(fileURLWithPath: path).pathExtension.isEmpty)
         let folder = URL(fileURLWithPath: path, isDirectory: isFolder)
         let main = isFolder ? folder.appendingPathComponent(mainFileInFolder).path : path
         let besides = isFolder ? folder : folder.deletingLastPathComponent()

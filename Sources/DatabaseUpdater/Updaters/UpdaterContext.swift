@@ -43,6 +43,9 @@ public struct UpdaterContext {
         self.connection = connection
     }
 
+    /// The SQL dialect of the transaction (for the few statements that differ, such as row locks).
+    public var dialect: SQLDialect { connection.dialect }
+
     /// Reads rows (never counted as changes).
     public func query(_ sql: String, _ parameters: DatabaseValue...) throws -> [DatabaseRow] {
         try connection.query(sql, parameters)

@@ -101,10 +101,75 @@ struct FactoryScenarioTests {
             tamper: "UPDATE crm.orders SET status = 'in_production' WHERE \(id)",  // moved backwards
             undo: "UPDATE crm.orders SET status = 'shipped' WHERE \(id)")
         try await expectCaught(
+            "statuses_match_production", table: "crm.orders",
+            pick: "SELECT id FROM crm.orders WHERE status = 'shipped' ORDER BY order_number LIMIT 1",
+            tamper: "UPDATE crm.orders SET processed_at = NULL, updated_at = processed_at WHERE \(id)",  // a step's time missing
+            undo: "UPDATE crm.orders SET processed_at = updated_at WHERE \(id)")
+        try await expectCaught(
             "usage_matches_bom", table: "crm.orders",
             pick: "SELECT order_id FROM inventory.stock_movements WHERE movement_type = 'consumption' ORDER BY id LIMIT 1",
             tamper: "UPDATE inventory.stock_movements SET quantity = quantity - 1 WHERE order_id = \(key) AND id = (SELECT id FROM inventory.stock_movements WHERE order_id = \(key) ORDER BY id LIMIT 1)",
             undo: "UPDATE inventory.stock_movements SET quantity = quantity + 1 WHERE order_id = \(key) AND id = (SELECT id FROM inventory.stock_movements WHERE order_id = \(key) ORDER BY id LIMIT 1)")
+    }
+
+    /// SQLite commits over several files atomically only through its super-journal, which it uses
+    /// only for files in a rollback-journal mode that are synced: every file must be so.
+    @Test func everySQLiteFileIsJournaledAndSynced() async throws {
+        let config = try await Self.configuration(.sqlite)
+        _ = try await Self.simulate(config, days: 1)
+        let database = try await Self.open(config)
+        defer { Task { await database.close() } }
+        for schema in ["main"] + FactoryScenario().databases {
+            let mode = try await Self.value(database, "PRAGMA \(schema).journal_mode").stringValue
+            let sync = try await Self.value(database, "PRAGMA \(schema).synchronous").intValue
+            #expect(mode == "truncate" && sync == 1, "\(schema): journal_mode \(mode ?? "?"), synchronous \(sync ?? -1)")
+        }
+        // `sqlite:FOLDER` without the slash keeps the files together too.
+        let files = DatabaseFactory.sqliteFiles("/tmp/nowhere-\(UUID().uuidString)/databases", databases: ["crm"])
+        #expect(files.main.hasSuffix("/databases/updater.db") && files.attachments.first?.path.hasSuffix("/databases/crm.db") == true)
+        #expect(DatabaseFactory.sqliteFiles("/tmp/x/target.sqlite", databases: []).main == "/tmp/x/target.sqlite")
+    }
+
+    @Test(arguments: Engine.allCases)
+    func payrollPaysOnFridaysOnce(engine: Engine) async throws {
+        let config = try await Self.configuration(engine)
+        let manager = try await DatabaseUpdaterManager.open(configuration: config)
+        defer { Task { await manager.close() } }
+        let thursday = Self.start.addingTimeInterval(3 * 86_400 + 17 * 3_600), friday = thursday.addingTimeInterval(86_400)
+        for (at, rows) in [(thursday, 0), (friday, 200), (friday.addingTimeInterval(60), 0)] {
+            let record = try await manager.execute("payroll", fireTime: at)
+            #expect(record.outcome == .succeeded && record.totalRows == rows, "\(at): \(record.rows)")
+        }
+        #expect(try await Self.check(await manager.database).passed)
+    }
+
+    /// Two executions that move stock at once (a manual run beside a scheduled one) take turns
+    /// on PostgreSQL: neither overwrites the other's stock levels, and the orders are processed once.
+    @Test(arguments: Engine.allCases)
+    func concurrentStockMovesTakeTurns(engine: Engine) async throws {
+        var config = try await Self.configuration(engine)
+        config.executionConfig.maxConcurrentExecutions = 4
+        let manager = try await DatabaseUpdaterManager.open(configuration: config)
+        defer { Task { await manager.close() } }
+        let monday = Self.start.addingTimeInterval(9 * 3_600)
+        for hour in 0..<8 {
+            #expect(try await manager.execute("order_generation", seed: UInt64(hour), fireTime: monday.addingTimeInterval(Double(hour) * 3_600)).outcome == .succeeded)
+        }
+        let later = monday.addingTimeInterval(9 * 3_600)
+        let outcomes = await withTaskGroup(of: ExecutionRecord?.self) { group in
+            for index in 0..<4 {
+                group.addTask {
+                    try? await manager.execute(index % 2 == 0 ? "order_processing" : "restock", seed: UInt64(index),
+                                               fireTime: later.addingTimeInterval(Double(index)))
+                }
+            }
+            return await group.reduce(into: [ExecutionRecord?]()) { $0.append($1) }
+        }
+        #expect(outcomes.allSatisfy { $0?.outcome == .succeeded }, "\(outcomes.map { $0?.error ?? "ok" })")
+        let database = await manager.database
+        #expect(try await Self.value(database, "SELECT COUNT(*) FROM crm.orders WHERE status = 'order_received'").intValue == 0)
+        let report = try await Self.check(database)
+        #expect(report.passed, "\(report.results.filter { !$0.holds })")
     }
 
     /// Every row of the five databases, table by table, in key order.

@@ -32,16 +32,7 @@ public struct CustomerMaintenanceUpdater: BaseUpdater {
                 "updated_at": now,
             ])
         }
-        if customers > 0, context.random.chance(0.05),
-           let duplicate = try context.query(
-               """
-               SELECT c.id FROM customers.customers c
-               WHERE c.tenant_id = $1 AND NOT EXISTS (SELECT 1 FROM crm.orders o WHERE o.customer_id = c.id)
-                 AND NOT EXISTS (SELECT 1 FROM crm.customer_interactions i WHERE i.customer_id = c.id)
-               ORDER BY c.customer_number DESC LIMIT 1
-               """, tenant).first, let id = duplicate["id"].uuidValue {
-            try context.delete(from: "customers.customers", id: id)
-        }
+        if customers > 0, context.random.chance(0.05) { try removeDuplicate(&context) }
         if customers > 0, context.random.chance(0.5), let customer = try randomCustomer(&context, count: customers),
            let id = customer["id"].uuidValue {
             let (channel, template) = context.random.pick(FactoryCatalog.interactionSubjects)
@@ -54,6 +45,31 @@ public struct CustomerMaintenanceUpdater: BaseUpdater {
                 "occurred_at": now, "created_at": now, "updated_at": now,
             ])
         }
+    }
+
+    /// Deletes one customer that never ordered nor was contacted (a duplicate record merged away):
+    /// never the highest-numbered one, so a customer number is never given out twice. On
+    /// PostgreSQL the candidate is locked first and checked again, so an order written for it
+    /// meanwhile (which reads its customer `FOR SHARE`) either commits first and saves it, or
+    /// waits and finds it gone.
+    private func removeDuplicate(_ context: inout UpdaterContext) throws {
+        let tenant = DatabaseValue.uuid(context.tenant.id)
+        let unused = """
+            NOT EXISTS (SELECT 1 FROM crm.orders o WHERE o.customer_id = c.id)
+            AND NOT EXISTS (SELECT 1 FROM crm.customer_interactions i WHERE i.customer_id = c.id)
+            """
+        guard let candidate = try context.query(
+            """
+            SELECT c.id FROM customers.customers c
+            WHERE c.tenant_id = $1 AND \(unused)
+              AND c.customer_number < (SELECT MAX(customer_number) FROM customers.customers WHERE tenant_id = $1)
+            ORDER BY c.customer_number DESC LIMIT 1
+            """, tenant).first?["id"].uuidValue else { return }
+        if context.dialect == .postgres {
+            _ = try context.query("SELECT id FROM customers.customers WHERE id = $1 FOR UPDATE", .uuid(candidate))
+            guard !(try context.query("SELECT 1 FROM customers.customers c WHERE c.id = $1 AND \(unused)", .uuid(candidate))).isEmpty else { return }
+        }
+        try context.delete(from: "customers.customers", id: candidate)
     }
 
     private func randomCustomer(_ context: inout UpdaterContext, count: Int64) throws -> DatabaseRow? {

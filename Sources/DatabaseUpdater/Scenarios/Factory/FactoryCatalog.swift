@@ -114,7 +114,7 @@ enum FactoryCatalog {
         let cost = product.bom.reduce(Int64(0)) { total, line in
             total + (parts.first { $0.number == line.part }?.unitCostCents ?? 0) * Int64(line.quantity)
         }
-        // Prices end in 9 dollars and 00 cents or 50 cents, as list prices do.
+        // List prices in steps of 50 cents.
         let raw = (Double(cost) * product.margin / 50).rounded() * 50
         return Int64(raw)
     }

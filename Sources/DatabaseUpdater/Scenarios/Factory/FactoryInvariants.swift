@@ -15,9 +15,9 @@ enum FactoryInvariants {
     static let shippedOrdersPaid = Invariant(
         "shipped_orders_paid", "every shipped order has exactly one customer payment of its amount, and no other order has any"
     ) { context in
-        let orders = try context.query("SELECT id, order_number, status, amount FROM crm.orders ORDER BY order_number, id")
+        let orders = try context.query("SELECT id, tenant_id, order_number, status, amount FROM crm.orders ORDER BY order_number, id")
         let payments = try context.query(
-            "SELECT id, order_id, amount FROM erp.financial_transactions WHERE transaction_type = 'customer_payment' ORDER BY id")
+            "SELECT id, tenant_id, order_id, amount FROM erp.financial_transactions WHERE transaction_type = 'customer_payment' ORDER BY id")
         var byOrder: [String: [DatabaseRow]] = [:]
         for payment in payments { byOrder[payment["order_id"].stringValue ?? "", default: []].append(payment) }
         var violations: [InvariantViolation] = []
@@ -30,6 +30,8 @@ enum FactoryInvariants {
             if order["status"].stringValue == "shipped" {
                 if paid.count != 1 {
                     violations.append(.init("shipped order \(number) has \(paid.count) customer payments (expected 1)", rows: rows))
+                } else if paid[0]["tenant_id"].stringValue != order["tenant_id"].stringValue {
+                    violations.append(.init("order \(number) was paid in another tenant's books", rows: rows))
                 } else if FactoryValues.cents(paid[0]["amount"]) != FactoryValues.cents(order["amount"]) {
                     violations.append(.init("order \(number) amount \(FactoryValues.dollars(FactoryValues.cents(order["amount"]) ?? 0)) was paid "
                         + FactoryValues.dollars(FactoryValues.cents(paid[0]["amount"]) ?? 0), rows: rows))
@@ -69,8 +71,13 @@ enum FactoryInvariants {
             }
             let paid = Dictionary(grouping: rows) { $0["employee_id"].stringValue ?? "" }
             if rows.count != staff.count || paid.count != staff.count {
+                // The rows involved: payments beyond one per employee (or to no employee of the
+                // tenant), and the employees left unpaid.
+                let extra = paid.filter { $0.value.count > 1 || staff[$0.key] == nil }.flatMap { $0.value }
+                    .map { key("erp.financial_transactions", $0) }.sorted()
+                let unpaid = staff.keys.filter { paid[$0] == nil }.sorted().map { "erp.employees:\($0)" }
                 violations.append(.init("payroll of \(date): \(rows.count) payments to \(paid.count) employees, expected one to each of \(staff.count)",
-                                        rows: paid.filter { $0.value.count > 1 }.flatMap { $0.value }.prefix(5).map { key("erp.financial_transactions", $0) }))
+                                        rows: Array((extra + unpaid).prefix(20))))
             }
             for row in rows where staff[row["employee_id"].stringValue ?? ""] != FactoryValues.cents(row["amount"]) {
                 violations.append(.init("payroll of \(date) pays \(FactoryValues.dollars(FactoryValues.cents(row["amount"]) ?? 0)), not the employee's weekly salary",
@@ -166,7 +173,7 @@ enum FactoryInvariants {
             let times = ["ordered_at", "processed_at", "production_started_at", "shipped_at"].map { order[$0].dateValue }
             var rows = [key("crm.orders", order)]
             // Timestamps: exactly those of the statuses reached, in order.
-            let reached = times.enumerated().map { $0.element != nil && $0.offset <= rank }
+            let reached = times.indices.map { $0 <= rank }
             let present = times.map { $0 != nil }
             let stamped = times.compactMap { $0 }
             if reached != present || zip(stamped, stamped.dropFirst()).contains(where: { $0 > $1 }) {
@@ -220,6 +227,13 @@ enum FactoryInvariants {
             usage[row["order_id"].stringValue ?? "", default: []].append(row)
         }
         var violations: [InvariantViolation] = []
+        let orderIDs = Set(try context.query("SELECT id FROM crm.orders").compactMap { $0["id"].stringValue })
+        for (order, rows) in usage.sorted(by: { $0.key < $1.key }) where !orderIDs.contains(order) {
+            violations.append(.init("inventory usage booked for an order that does not exist", rows: rows.map { key("erp.financial_transactions", $0) }))
+        }
+        for order in consumed.keys.sorted() where !orderIDs.contains(order) {
+            violations.append(.init("parts taken from stock for an order that does not exist (\(order))", rows: []))
+        }
         for order in try context.query("SELECT id, order_number, status, product_id, quantity FROM crm.orders ORDER BY order_number, id") {
             let id = order["id"].stringValue ?? "", number = order["order_number"].stringValue ?? "?"
             let rows = [key("crm.orders", order)] + (usage[id] ?? []).map { key("erp.financial_transactions", $0) }

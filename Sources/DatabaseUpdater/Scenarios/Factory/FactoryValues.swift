@@ -47,6 +47,18 @@ enum FactoryValues {
         return calendar
     }()
 
+    /// Locks every part of the tenant until the execution commits, in one order (by id), before
+    /// stock is read and rewritten: two executions that move stock (processing, restock, a
+    /// manual run beside a scheduled one) then take turns instead of one overwriting the
+    /// other's level. On PostgreSQL a row lock; SQLite's write transaction already serialises.
+    static func lockParts(_ context: UpdaterContext) throws {
+        guard context.dialect == .postgres else { return }
+        _ = try context.query("SELECT id FROM inventory.parts WHERE tenant_id = $1 ORDER BY id FOR UPDATE", .uuid(context.tenant.id))
+    }
+
+    /// ` FOR SHARE` on PostgreSQL (a row read that a concurrent delete must wait for), nothing on SQLite.
+    static func forShare(_ context: UpdaterContext) -> String { context.dialect == .postgres ? " FOR SHARE" : "" }
+
     /// The next number of a per-tenant sequence column (`max + 1`, from `first`): only one
     /// updater inserts into each such table, one execution per tenant at a time, and the table's
     /// unique key refuses a duplicate anyway.

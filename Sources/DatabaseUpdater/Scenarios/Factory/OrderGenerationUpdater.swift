@@ -41,7 +41,8 @@ public struct OrderGenerationUpdater: BaseUpdater {
             let u = context.random.unit()
             let offset = Int64(Double(customers) * u * u)
             guard let customer = try context.query(
-                "SELECT id, company_name, contact_name FROM customers.customers WHERE tenant_id = $1 ORDER BY customer_number LIMIT 1 OFFSET $2",
+                "SELECT id, company_name, contact_name FROM customers.customers WHERE tenant_id = $1 ORDER BY customer_number LIMIT 1 OFFSET $2"
+                    + FactoryValues.forShare(context),  // not deleted as a duplicate while this order is written
                 .uuid(context.tenant.id), .integer(offset)).first,
                 let customerID = customer["id"].uuidValue else { continue }
             let product = context.random.pick(products)

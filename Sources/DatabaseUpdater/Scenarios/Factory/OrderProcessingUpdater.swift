@@ -20,6 +20,8 @@ public struct OrderProcessingUpdater: BaseUpdater {
 
     public func run(_ context: inout UpdaterContext) throws {
         let tenant = DatabaseValue.uuid(context.tenant.id)
+        // Stock first: a second execution waits here, then reads the orders this one processed.
+        try FactoryValues.lockParts(context)
         let orders = try context.query(
             """
             SELECT id, order_number, product_id, quantity FROM crm.orders

@@ -11,9 +11,14 @@ public struct PayrollUpdater: BaseUpdater {
 
     public init() {}
 
+    /// Pays nothing on a day that is not a Friday in the configured zone, nor twice on one day
+    /// (a manual run, a catch-up, another schedule): payroll happens on Fridays, once.
     public func run(_ context: inout UpdaterContext) throws {
         let now = DatabaseValue.timestamp(context.fireTime)
         let date = FactoryValues.businessDate(context.fireTime, in: context.timeZone)
+        guard FactoryValues.isFriday(date), try context.query(
+            "SELECT 1 FROM erp.financial_transactions WHERE tenant_id = $1 AND transaction_type = 'payroll' AND transaction_date = $2 LIMIT 1",
+            .uuid(context.tenant.id), .text(date)).isEmpty else { return }
         let employees = try context.query(
             "SELECT id, employee_number, weekly_salary FROM erp.employees WHERE tenant_id = $1 ORDER BY employee_number",
             .uuid(context.tenant.id))

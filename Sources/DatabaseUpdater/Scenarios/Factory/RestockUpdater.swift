@@ -15,6 +15,7 @@ public struct RestockUpdater: BaseUpdater {
 
     public func run(_ context: inout UpdaterContext) throws {
         let now = DatabaseValue.timestamp(context.fireTime)
+        try FactoryValues.lockParts(context)
         let low = try context.query(
             """
             SELECT id, part_number, name, unit_cost, stock_level, order_up_to, supplier FROM inventory.parts

@@ -40,7 +40,7 @@ public final class SQLiteConnection: PooledConnection {
         var db: OpaquePointer?
         var rc: Int32
         if readOnly {
-            rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nil)
+            rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
             if rc == SQLITE_OK, let opened = db, sqlite3_exec(opened, "SELECT count(*) FROM sqlite_master", nil, nil, nil) != SQLITE_OK {
                 sqlite3_close_v2(opened)
                 db = nil
@@ -72,22 +72,21 @@ public final class SQLiteConnection: PooledConnection {
             return state.cancellable && StatementDeadline.shouldStop ? 1 : 0
         }, context)
         for attachment in attachments {
-            let file = readOnly ? "file:\(attachment.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? attachment.path)?mode=ro"
-                                : attachment.path
-            try execute("ATTACH DATABASE $1 AS \(attachment.name)", [.text(file)], cancellable: false)
+            try execute("ATTACH DATABASE $1 AS \(attachment.name)", [.text(attachment.path)], cancellable: false)
         }
         if readOnly {
             try executeScript("PRAGMA foreign_keys = ON;")
         } else if attachments.isEmpty {
             try executeScript("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
         } else {
-            // A rollback journal in every file: the commit of a transaction over several files goes
-            // through a super-journal and is atomic across a process crash (kill -9), since the
-            // operating system keeps every write the process made. Without syncs: with them a
-            // commit over five files cost 50 ms here (20 executions/s); a power failure or an
-            // operating-system crash may therefore lose the last commits (docs/ARCHITECTURE.md).
+            // A rollback journal in every file, synced (NORMAL): SQLite then commits a transaction
+            // that wrote several files through a super-journal, atomically, also across a crash.
+            // Both matter: vdbeCommit counts a file towards the super-journal only in a rollback
+            // mode and with `synchronous` above OFF; otherwise each file commits on its own.
+            // TRUNCATE rather than DELETE: the same guarantee, a third faster here (no unlink and
+            // re-create of five journals per commit).
             let schemas = ["main"] + attachments.map(\.name)
-            try executeScript(schemas.map { "PRAGMA \($0).journal_mode = DELETE; PRAGMA \($0).synchronous = OFF;" }.joined()
+            try executeScript(schemas.map { "PRAGMA \($0).journal_mode = TRUNCATE; PRAGMA \($0).synchronous = NORMAL;" }.joined()
                               + " PRAGMA foreign_keys = ON;")
         }
     }

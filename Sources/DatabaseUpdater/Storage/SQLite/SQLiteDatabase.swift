@@ -6,9 +6,10 @@ import Foundation
 /// Why a rollback journal, not WAL, once files are attached: SQLite commits a transaction that
 /// wrote several attached files atomically (through a super-journal) only in a rollback-journal
 /// mode; in WAL mode each file commits atomically on its own, and a crash between two of them
-/// leaves one committed and the other not. The price: a writer blocks readers while it commits.
-/// The files are not synced (`synchronous = OFF`): a commit stays atomic across a process crash,
-/// but not across a power failure or an operating-system crash.
+/// leaves one committed and the other not; and only with `synchronous` above OFF (SQLite leaves
+/// an unsynced file out of the super-journal). The files use `journal_mode = TRUNCATE` and
+/// `synchronous = NORMAL`. The price: a writer blocks readers while it commits, and a commit
+/// syncs every file it wrote (about 120 factory executions a second here, against 450 unsynced).
 public struct SQLiteAttachment: Sendable, Equatable {
     /// The schema name (`crm`).
     public var name: String
