@@ -136,7 +136,7 @@ public actor DatabaseUpdaterManager: Service {
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         let scenario = configuration.scenarioValue
         let registry = registry ?? scenario.updaters
-        let database = try DatabaseFactory.make(try DatabaseLocation(parsing: configuration.database),
+        let database = try DatabaseFactory.make(try configuration.databaseLocation ?? DatabaseLocation(parsing: configuration.database),
                                                 poolSize: configuration.executionConfig.maxConcurrentExecutions,
                                                 databases: scenario.databases)
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)

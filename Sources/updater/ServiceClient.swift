@@ -24,7 +24,7 @@ struct ServiceClient {
     ///   than silently answered about the service's database.
     static func forService(of config: UpdaterConfig) throws -> ServiceClient? {
         guard let holder = InstanceLock.runningHolder(directory: config.dataDirectory), let port = holder.apiPort else { return nil }
-        let named = (try? DatabaseLocation(parsing: config.database).description) ?? config.database
+        let named = config.databaseLocation?.description ?? config.database
         if let serving = holder.database, serving != named {
             throw BadInput("a service (pid \(holder.pid)) is running with the data folder \(config.dataDirectory) on \(serving), "
                 + "not on \(named): stop it first, or use a configuration with its own dataDirectory for \(named)")

@@ -49,7 +49,7 @@ extension Updater {
             let lock = try ServiceSetup.lock(config)
             let logFile = try ServiceSetup.bootstrapLogging(config)
             let logger = Logger(label: "updater")
-            let database = (try? DatabaseLocation(parsing: config.database).description) ?? config.database
+            let database = config.databaseLocation?.description ?? config.database
             try? lock.write(.init(pid: getpid(), startedAt: Date(), database: database))
             let registry = PrometheusCollectorRegistry()
             let manager = try await DatabaseUpdaterManager(
@@ -101,7 +101,7 @@ extension Updater {
         }
 
         private func bannerText(_ config: UpdaterConfig, schedules: [CronScheduler.EntryStatus], configFile: String?, apiLine: String) -> String {
-            let location = (try? DatabaseLocation(parsing: config.database).description) ?? config.database
+            let location = config.databaseLocation?.description ?? config.database
             var lines = [
                 "updater \(Updater.configuration.version) — pid \(getpid())",
                 "  database   \(location)",

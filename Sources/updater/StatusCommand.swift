@@ -86,7 +86,7 @@ extension Updater {
                 running: holder != nil, pid: holder.map { Int($0.pid) }, startedAt: holder?.startedAt,
                 uptimeSeconds: holder.map { now.timeIntervalSince($0.startedAt) }, schedulingEnabled: config.enableScheduling,
                 schedulingPaused: false, dryRun: config.dryRun,
-                database: (try? DatabaseLocation(parsing: config.database).description) ?? "(invalid)", databaseHealth: health,
+                database: config.databaseLocation?.description ?? "(invalid)", databaseHealth: health,
                 timezone: config.timezone, schedules: schedules, metrics: metrics)
         }
 

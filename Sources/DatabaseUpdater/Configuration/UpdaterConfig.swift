@@ -67,10 +67,11 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         }
     }
 
-    /// The target database (see ``DatabaseLocation``).
-    public var database: String
-    /// The business simulated in it (``ScenarioRegistry``): `office` (the default) or `factory`.
-    public var scenario: String
+    /// The target database (see ``DatabaseLocation``; ``databaseLocation`` is it parsed, once).
+    @DatabaseLocationText public var database: String
+    /// The business simulated in it (``ScenarioRegistry``): `office` (the default) or `factory`
+    /// (``scenarioValue`` is the scenario, looked up once).
+    @ScenarioName public var scenario: String
     /// IANA zone the cron expressions are evaluated in (``timeZone`` is the zone, looked up once).
     @TimeZoneName public var timezone: String
     /// The instant `@every` schedules count from: they fire at this anchor plus whole intervals.
@@ -133,9 +134,10 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var shutdownGracePeriod: Duration { .seconds(clamping: shutdownGracePeriodSeconds) }
 
     /// The configured scenario, or the office if the name is unknown (validation rejects unknown names first).
-    public var scenarioValue: any Scenario {
-        (try? ScenarioRegistry.builtIn.scenario(named: scenario)) ?? OfficeScenario()
-    }
+    public var scenarioValue: any Scenario { _scenario.scenario }
+
+    /// The database ``database`` names, or nil when it names none (validation says why).
+    public var databaseLocation: DatabaseLocation? { _database.location }
 
     /// The zone ``timezone`` names, or UTC if the name is unknown (validation rejects unknown names first).
     public var timeZone: TimeZone { _timezone.zone }
@@ -168,7 +170,7 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     /// A copy with every secret hidden (the database password, the API token), for printing.
     public var redacted: UpdaterConfig {
         var copy = self
-        copy.database = (try? DatabaseLocation(parsing: database).description) ?? "(invalid location)"
+        copy.database = databaseLocation?.description ?? "(invalid location)"
         if copy.api.token != nil { copy.api.token = "***" }
         return copy
     }
