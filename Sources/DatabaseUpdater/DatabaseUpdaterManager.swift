@@ -157,7 +157,7 @@ public actor DatabaseUpdaterManager: Service {
             settings: .init(maxConcurrentExecutions: configuration.executionConfig.maxConcurrentExecutions,
                             timeout: configuration.executionConfig.timeout,
                             retentionDays: configuration.executionConfig.retentionDays, timeZone: configuration.timeZone),
-            health: health, metricsFactory: metricsFactory, logger: logger)
+            health: health, target: configuration.target, metricsFactory: metricsFactory, logger: logger)
         self.metricsFactory = metricsFactory
         self.configuration = configuration
         self.scenario = scenario
@@ -203,12 +203,13 @@ public actor DatabaseUpdaterManager: Service {
         let keys = configuration.enabledKeys(in: registry)
         for key in keys {
             let since = try await history.lastRecordedFire(updater: key.updater, tenant: key.tenant).map { $0.addingTimeInterval(-300) }
-            restored += try await history.restore(committed: try await FireLog.records(of: key, scheduledSince: since, in: database))
+            restored += try await history.restore(committed: try await FireLog.records(of: key, scheduledSince: since, in: database,
+                                                                                                   target: configuration.target))
         }
         if restored > 0 {
             logger.warning("execution history restored from the target database's fire log", metadata: ["records": "\(restored)"])
         }
-        return try await FireLog.lastFires(of: keys, in: database)
+        return try await FireLog.lastFires(of: keys, in: database, target: configuration.target)
     }
 
     /// Creates what `tenants` need in the target database, in one transaction.

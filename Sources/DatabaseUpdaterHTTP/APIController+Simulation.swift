@@ -10,9 +10,9 @@ extension APIController {
         let base = APIPaths.base
         router.get("\(base)/simulation") { _, _ in try JSONResponse.make(await simulation().state()) }
         router.post("\(base)/simulation/advance") { request, _ in try await advanceSimulation(request) }
-        router.get("\(base)/invariants") { _, _ in
+        router.get("\(base)/invariants") { request, _ in
             do {
-                return try JSONResponse.make(await manager.checkInvariants())
+                return try JSONResponse.make(await manager(for: request).checkInvariants())
             } catch let error as DatabaseError where error.kind == .migration {
                 throw APIError(.conflict, error.message)
             } catch let error as DatabaseError {

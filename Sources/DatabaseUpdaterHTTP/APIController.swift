@@ -5,15 +5,28 @@ import Prometheus
 
 /// The handlers behind ``APIPaths/routes``.
 struct APIController: Sendable {
+    /// The top-level target's manager: configuration, logs, health and simulation are its.
     let manager: DatabaseUpdaterManager
+    /// The further targets' managers, by target name (`?target=NAME` on status, execute,
+    /// dry-run, metrics and invariants; start and stop act on every target).
+    let targets: [String: DatabaseUpdaterManager]
     let registry: PrometheusCollectorRegistry
+
+    /// The manager `?target=` names (the top-level one when absent).
+    func manager(for request: Request) async throws -> DatabaseUpdaterManager {
+        guard let name = request.uri.queryParameters["target"].map(String.init) else { return manager }
+        if let other = targets[name] { return other }
+        let top = await manager.configuration.target
+        if name == top { return manager }
+        throw APIError(.notFound, "unknown target '\(name)' (configured: \(([top] + targets.keys.sorted()).joined(separator: ", ")))")
+    }
 
     /// Request bodies larger than this get 413.
     static let maxBodyBytes = 1 << 20
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         let base = APIPaths.base
-        router.get("\(base)/status") { _, _ in try JSONResponse.make(await manager.status()) }
+        router.get("\(base)/status") { request, _ in try JSONResponse.make(await manager(for: request).status()) }
         router.post("\(base)/start") { _, _ in try await setScheduling(true) }
         router.post("\(base)/stop") { _, _ in try await setScheduling(false) }
         router.post(RouterPath(stringLiteral: APIPaths.routerPath("\(base)/execute/{updaterName}"))) { request, context in
@@ -24,7 +37,7 @@ struct APIController: Sendable {
         }
         router.put("\(base)/config") { request, _ in try await updateConfig(request) }
         router.get("\(base)/logs") { request, _ in try await logs(request) }
-        router.get("\(base)/metrics") { _, _ in try JSONResponse.make(try await manager.metrics()) }
+        router.get("\(base)/metrics") { request, _ in try JSONResponse.make(try await manager(for: request).metrics()) }
         router.get("\(base)/health") { _, _ in
             let report = await manager.health()
             return try JSONResponse.make(report, status: report.status == .unhealthy ? .serviceUnavailable : .ok)
@@ -45,6 +58,7 @@ struct APIController: Sendable {
             throw APIError(.conflict, "scheduling is disabled in the configuration (enableScheduling: false)")
         }
         await manager.setScheduling(running)
+        for other in targets.values { await other.setScheduling(running) }
         struct Body: Encodable { let scheduling: String }
         return try JSONResponse.make(Body(scheduling: running ? "running" : "paused"))
     }
@@ -73,7 +87,7 @@ struct APIController: Sendable {
             guard let id = UUID(uuidString: text) else { throw APIError(.badRequest, "tenant must be a UUID string") }
             tenant = id
         }
-        let record = try await manager.execute(name, tenant: tenant, dryRun: dryRun, seed: body.seed, exclusive: true)
+        let record = try await manager(for: request).execute(name, tenant: tenant, dryRun: dryRun, seed: body.seed, exclusive: true)
         return try JSONResponse.make(record)
     }
 

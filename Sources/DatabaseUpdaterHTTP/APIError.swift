@@ -55,7 +55,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as UpdaterError {
             switch error.kind {
             case .unknownUpdater: throw APIError(.notFound, error.message)
-            case .unknownTenant, .unknownScenario: throw APIError(.badRequest, error.message)
+            case .unknownTenant, .unknownScenario, .unknownTarget: throw APIError(.badRequest, error.message)
             case .alreadyRunning: throw APIError(.conflict, error.message)
             case .duplicateUpdater: throw APIError(.internalServerError, error.message)
             }

@@ -18,16 +18,18 @@ import ServiceLifecycle
 public enum APIServer {
     /// Builds the server.
     /// - Parameters:
+    ///   - targets: the managers of further targets, by name, which `?target=` selects.
     ///   - registry: the Prometheus registry the manager's metrics factory writes to.
     ///   - onRunning: called with the bound port once the server listens (useful with port 0).
     public static func make(
-        manager: DatabaseUpdaterManager, registry: PrometheusCollectorRegistry, token: APIToken, host: String, port: Int,
+        manager: DatabaseUpdaterManager, targets: [String: DatabaseUpdaterManager] = [:], registry: PrometheusCollectorRegistry,
+        token: APIToken, host: String, port: Int,
         logger: Logger = Logger(label: "updater.api"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some Service {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(TokenMiddleware(token: token, guardReads: !isLoopback(host)))
-        APIController(manager: manager, registry: registry).addRoutes(to: router)
+        APIController(manager: manager, targets: targets, registry: registry).addRoutes(to: router)
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()])),

@@ -40,7 +40,7 @@ extension Updater {
             do {
                 let database = try await DatabaseFactory.openExisting(config.database, databases: config.scenarioValue.databases)
                 let keys = config.enabledKeys(in: config.scenarioValue.updaters)
-                do { committed = try await FireLog.lastFires(of: keys, in: database) } catch { note = "the target database has no fire log yet" }
+                do { committed = try await FireLog.lastFires(of: keys, in: database, target: config.target) } catch { note = "the target database has no fire log yet" }
                 await database.close()
             } catch {
                 note = "the target database was not read (\((error as? DatabaseError)?.message ?? "\(error)")); fires may have committed since the last recorded one"

@@ -19,6 +19,11 @@ struct ConfigOptions: ParsableArguments {
         valueName: "name"))
     var scenario: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Act on this target of the configuration (its `targets:` entries, or the top-level one); default: every target for start, else the top-level one.",
+        valueName: "name"))
+    var target: String?
+
     /// Loads the effective configuration; an invalid one ends the command with every problem
     /// listed on stderr and exit status 2, before anything is opened.
     func load(logLevel: String? = nil, dryRun: Bool = false) throws -> LoadedConfig {
@@ -26,9 +31,14 @@ struct ConfigOptions: ParsableArguments {
             let loaded = try ConfigLoader.load(file: config, overrides: .init(database: database, logLevel: logLevel, dryRun: dryRun,
                                                                                           scenario: scenario))
             for warning in loaded.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-            return loaded
-        } catch {
+            guard let target else { return loaded }
+            var selected = loaded
+            selected.config = try loaded.config.configuration(forTarget: target)
+            return selected
+        } catch let error as UpdaterError {
             throw CommandFailure.exit(error.description, status: CommandFailure.badInput)
+        } catch {
+            throw CommandFailure.exit("\(error)", status: CommandFailure.badInput)
         }
     }
 }

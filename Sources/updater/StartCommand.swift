@@ -55,15 +55,35 @@ extension Updater {
             let manager = try await DatabaseUpdaterManager(
                 configuration: config, sources: loaded.sources, metricsFactory: PrometheusMetricsFactory(registry: registry),
                 logger: logger)
-            // Subscribed before the manager runs, so the first executions (catch-ups) print too.
+            // Further targets (`targets:`), unless --target chose one: a manager each, with its own
+            // database, scenario and history, run in the same group and served by the same API.
+            var others: [(name: String, manager: DatabaseUpdaterManager)] = []
+            var targetLocks: [InstanceLock] = []
+            if configOptions.target == nil {
+                for name in config.targetNames.dropFirst() {
+                    var other = try config.configuration(forTarget: name)
+                    other.api = config.api
+                    // Its own data folder's lock too: `start --target NAME` elsewhere is refused.
+                    let targetLock = try ServiceSetup.lock(other)
+                    try? targetLock.write(.init(pid: getpid(), startedAt: Date(), database: other.databaseLocation?.description ?? other.database))
+                    targetLocks.append(targetLock)
+                    var targetLogger = logger
+                    targetLogger[metadataKey: "target"] = "\(name)"
+                    others.append((name, try await DatabaseUpdaterManager(
+                        configuration: other, metricsFactory: PrometheusMetricsFactory(registry: registry), logger: targetLogger)))
+                }
+            }
+            // Subscribed before the managers run, so the first executions (catch-ups) print too.
             let records = await manager.records.subscribe()
+            var otherRecords: [(String, AsyncStream<ExecutionRecord>)] = []
+            for other in others { otherRecords.append((other.name, await other.manager.records.subscribe())) }
             var apiLine = "  api        off (--no-api)"
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if config.api.enabled {
                 let token = try APIToken.resolve(config: config)
                 let apiHost = config.api.host
                 services.append(.init(service: APIServer.make(
-                    manager: manager, registry: registry, token: token, host: apiHost, port: config.api.port,
+                    manager: manager, targets: Dictionary(uniqueKeysWithValues: others.map { ($0.name, $0.manager) }), registry: registry, token: token, host: apiHost, port: config.api.port,
                     logger: Logger(label: "updater.api")
                 ) { port in
                     try? lock.write(.init(pid: getpid(), startedAt: Date(), apiPort: port, apiHost: apiHost, database: database))
@@ -73,16 +93,26 @@ extension Updater {
             }
             // The banner (which says "ready") is printed from inside the running group, once its
             // signal handlers are installed: a SIGTERM right after it must stop us gracefully.
-            let banner = bannerText(config, schedules: await manager.schedules(), configFile: configOptions.config, apiLine: apiLine)
+            var sections: [String] = []
+            for other in others {
+                sections.append(Self.targetSection(await other.manager.configuration, schedules: await other.manager.schedules()))
+            }
+            let banner = bannerText(config, schedules: await manager.schedules(), targets: sections, configFile: configOptions.config,
+                                    apiLine: apiLine)
             services.insert(contentsOf: [
                 .init(service: Announcement {
                     Console.line(banner)
                     logger.info("service started", metadata: ["database": "\(database)", "pid": "\(getpid())"])
                 }),
                 .init(service: manager),
-            ], at: 0)
+            ] + others.map { .init(service: $0.manager) }, at: 0)
             let printer = Task {
-                for await record in records { Console.line(ExecutionReport.line(record)) }
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { for await record in records { Console.line(ExecutionReport.line(record)) } }
+                    for (name, stream) in otherRecords {
+                        group.addTask { for await record in stream { Console.line("[\(name)] " + ExecutionReport.line(record)) } }
+                    }
+                }
             }
             let group = ServiceGroup(configuration: .init(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
@@ -97,10 +127,28 @@ extension Updater {
             await printer.value
             logger.info("service stopped")
             logFile.close()
-            withExtendedLifetime(lock) {}
+            withExtendedLifetime((lock, targetLocks)) {}
         }
 
-        private func bannerText(_ config: UpdaterConfig, schedules: [CronScheduler.EntryStatus], configFile: String?, apiLine: String) -> String {
+        /// A further target's lines in the banner: its database, scenario and schedules.
+        static func targetSection(_ config: UpdaterConfig, schedules: [CronScheduler.EntryStatus]) -> String {
+            var lines = ["target \(config.target): \(config.databaseLocation?.description ?? "(invalid location)") (\(config.scenario))"]
+            lines += scheduleLines(config, schedules)
+            return lines.joined(separator: "\n")
+        }
+
+        /// One line per schedule: tenant, updater, expression, next fire and meaning.
+        static func scheduleLines(_ config: UpdaterConfig, _ schedules: [CronScheduler.EntryStatus]) -> [String] {
+            schedules.map { entry in
+                let next = entry.nextFire.map { ISO8601.format($0, in: config.timeZone) } ?? "never"
+                return "  \(String(entry.tenant.lowercaseString.prefix(8)))  \(entry.updater.padding(toLength: 27, withPad: " ", startingAt: 0)) "
+                    + "\(entry.schedule.padding(toLength: 20, withPad: " ", startingAt: 0)) next \(next)  (\(entry.scheduleDescription))"
+            }
+        }
+
+        /// - Parameter targets: further targets' sections (``targetSection(_:schedules:)``).
+        private func bannerText(_ config: UpdaterConfig, schedules: [CronScheduler.EntryStatus], targets: [String], configFile: String?,
+                                apiLine: String) -> String {
             let location = config.databaseLocation?.description ?? config.database
             var lines = [
                 "updater \(Updater.configuration.version) — pid \(getpid())",
@@ -113,11 +161,8 @@ extension Updater {
             ]
             if config.dryRun { lines.append("  DRY RUN: every execution is rolled back; nothing is written") }
             if !config.enableScheduling { lines.append("  scheduling is disabled (enableScheduling: false)") }
-            for entry in schedules {
-                let next = entry.nextFire.map { ISO8601.format($0, in: config.timeZone) } ?? "never"
-                lines.append("  \(String(entry.tenant.lowercaseString.prefix(8)))  \(entry.updater.padding(toLength: 27, withPad: " ", startingAt: 0)) "
-                    + "\(entry.schedule.padding(toLength: 20, withPad: " ", startingAt: 0)) next \(next)  (\(entry.scheduleDescription))")
-            }
+            lines += Self.scheduleLines(config, schedules)
+            lines += targets
             if let configFile, configFile != ConfigLoader.defaultFile {
                 lines.append("  production schedules: updater start --config \(ConfigLoader.defaultFile)")
             }

@@ -51,6 +51,10 @@ extension Updater {
                     + "\(pad(m.averageDurationSeconds.map { ExecutionReport.milliseconds($0) } ?? "-", 8)) \(m.lastError ?? "")")
             }
             if status.metrics.isEmpty { lines.append("(no executions yet)") }
+            if configOptions.target == nil, config.targets.count > 0 {
+                lines += ["", "other targets: " + config.targets.map { "\($0.name) (\($0.scenario))" }.joined(separator: ", ")
+                    + " — updater status --target NAME"]
+            }
             print(lines.joined(separator: "\n"))
         }
 

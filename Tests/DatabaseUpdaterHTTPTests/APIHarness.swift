@@ -28,8 +28,10 @@ final class APIHarness: Sendable {
         self.running = running
     }
 
+    /// - Parameter targets: further targets' managers, served under `?target=NAME`.
     static func start(
-        _ engine: Engine = .sqlite, registry updaters: UpdaterRegistry = .builtIn, configure: (inout UpdaterConfig) -> Void = { _ in }
+        _ engine: Engine = .sqlite, registry updaters: UpdaterRegistry? = nil, targets: [String: DatabaseUpdaterManager] = [:],
+        configure: (inout UpdaterConfig) -> Void = { _ in }
     ) async throws -> APIHarness {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("updater-api-\(UUID().uuidString)")
         var config = UpdaterConfig(database: try await TestDatabases.freshLocation(engine),
@@ -40,7 +42,7 @@ final class APIHarness: Sendable {
         let registry = PrometheusCollectorRegistry()
         let manager = try await DatabaseUpdaterManager.start(configuration: config, registry: updaters,
                                                              metricsFactory: PrometheusMetricsFactory(registry: registry))
-        return try await serve(manager, registry: registry, config: config, folder: folder)
+        return try await serve(manager, targets: targets, registry: registry, config: config, folder: folder)
     }
 
     /// A step-mode simulation (not yet running) of `days` from `start`, and its API.
@@ -58,10 +60,10 @@ final class APIHarness: Sendable {
         return (try await serve(simulation.manager, registry: registry, config: config, folder: folder), simulation)
     }
 
-    private static func serve(_ manager: DatabaseUpdaterManager, registry: PrometheusCollectorRegistry, config: UpdaterConfig,
-                              folder: URL) async throws -> APIHarness {
+    private static func serve(_ manager: DatabaseUpdaterManager, targets: [String: DatabaseUpdaterManager] = [:],
+                              registry: PrometheusCollectorRegistry, config: UpdaterConfig, folder: URL) async throws -> APIHarness {
         let bound = Mutex<Int?>(nil)
-        let server = APIServer.make(manager: manager, registry: registry, token: try APIToken.resolve(config: config),
+        let server = APIServer.make(manager: manager, targets: targets, registry: registry, token: try APIToken.resolve(config: config),
                                     host: "127.0.0.1", port: 0) { port in bound.withLock { $0 = port } }
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: Logger(label: "test")))
         let running = Task { try await group.run() }

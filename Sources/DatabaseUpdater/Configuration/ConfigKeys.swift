@@ -11,6 +11,9 @@ extension ConfigKeyTable {
                "The target database: `sqlite:PATH`, `sqlite::memory:`, `postgres://user:pass@host:5432/db` or a libpq conninfo string (password never shown)."),
         .value("scenario", \.scenario, .text("scenario name", check: scenarioProblem), env: "DATABASE_UPDATER_SCENARIO", flag: "--scenario",
                live: .restart, "The business simulated in the database: " + ScenarioRegistry.builtIn.names.map { "`\($0)`" }.joined(separator: ", ") + "."),
+        .value("target", \.target, .text("target name", check: targetNameProblem), live: .restart,
+               "The top-level database's name as a target: in its fire log, the log, `--target` and `?target=`."),
+        targets,
         .value("timezone", \.timezone, .text("IANA time zone name", check: timeZoneProblem), env: "DATABASE_UPDATER_TIMEZONE",
                "The zone cron expressions are evaluated in (and log files roll over in)."),
         scheduleAnchor,
@@ -80,6 +83,81 @@ extension ConfigKeyTable {
             return error.message
         }
     }
+
+    private static func targetNameProblem(_ name: String) -> String? {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-"))
+        return name.isEmpty || name.count > 40 || name.unicodeScalars.contains { !allowed.contains($0) || !$0.isASCII }
+            ? "'\(name)' is not a target name (1 to 40 letters, digits, _ or -)" : nil
+    }
+
+    /// `targets`: further databases the service drives, each with its scenario, schedules and
+    /// enabled updaters, checked against that scenario's updaters.
+    private static let targets = ConfigKey(
+        path: "targets", type: "list of `name`, `database`, and optional `scenario`, `scheduleConfig` and `enabledUpdaters`",
+        liveUpdate: .restart, documentedDefault: "none: the top-level database only",
+        summary: "Further targets driven by the same service (for example a PostgreSQL office and a SQLite factory); tenants and execution settings are shared.",
+        apply: { builder, raw, source in
+            guard let list = raw as? [Any] else {
+                builder.problems.append("targets: wrong type: expected a list, got \(ConfigLoader.describe(raw))")
+                return
+            }
+            var targets: [TargetConfig] = []
+            for (index, item) in list.enumerated() {
+                let path = "targets[\(index)]"
+                guard let map = item as? [String: Any] else { builder.problems.append("\(path): expected a mapping with name and database"); continue }
+                guard let name = map["name"].flatMap({ builder.string($0, "\(path).name") }) else {
+                    if map["name"] == nil { builder.problems.append("\(path).name: missing") }
+                    continue
+                }
+                guard let database = map["database"].flatMap({ builder.string($0, "\(path).database") }) else {
+                    if map["database"] == nil { builder.problems.append("\(path).database: missing") }
+                    continue
+                }
+                var target = TargetConfig(name: name, database: database)
+                if let scenario = map["scenario"].flatMap({ builder.string($0, "\(path).scenario") }) { target.scenario = scenario }
+                if let schedules = map["scheduleConfig"] {
+                    target.scheduleConfig = builder.map(schedules, "\(path).scheduleConfig") { $0.string($1, $2) } ?? [:]
+                }
+                if let flags = map["enabledUpdaters"] {
+                    target.enabledUpdaters = builder.map(flags, "\(path).enabledUpdaters") { $0.bool($1, $2) } ?? [:]
+                }
+                for key in map.keys.sorted() where !["name", "database", "scenario", "scheduleConfig", "enabledUpdaters"].contains(key) {
+                    builder.unknown("\(path).\(key)")
+                }
+                targets.append(target)
+            }
+            builder.config.targets = targets
+            builder.sources["targets"] = source
+        },
+        check: { config, _ in
+            var problems: [String] = []
+            var seen: Set<String> = [config.target]
+            for (index, target) in config.targets.enumerated() {
+                let path = "targets[\(index)]"
+                if let problem = targetNameProblem(target.name) { problems.append("\(path).name: \(problem)") }
+                if !seen.insert(target.name).inserted { problems.append("\(path).name: duplicate target '\(target.name)'") }
+                if let problem = databaseProblem(target.database) { problems.append("\(path).database: \(problem)") }
+                if target.database == config.database || config.targets.prefix(index).contains(where: { $0.database == target.database }) {
+                    problems.append("\(path).database: another target already writes to this database")
+                }
+                if let problem = scenarioProblem(target.scenario) {
+                    problems.append("\(path).scenario: \(problem)")
+                    continue
+                }
+                let context = ConfigCheckContext(registry: target.$scenario.updaters, tenantPositions: nil)
+                problems += context.scheduleProblems(target.scheduleConfig, at: "\(path).scheduleConfig")
+                problems += context.updaterKeyProblems(target.enabledUpdaters.keys, at: "\(path).enabledUpdaters")
+            }
+            return problems
+        },
+        show: { config, _ in
+            .list(config.targets.flatMap { target in
+                ["- name: \(target.name)", "  database: \(target.$database?.description ?? "(invalid location)")", "  scenario: \(target.scenario)"]
+                    + target.scheduleConfig.sorted(by: { $0.key < $1.key }).map { "  scheduleConfig.\($0.key): \"\($0.value)\"" }
+                    + target.enabledUpdaters.sorted(by: { $0.key < $1.key }).map { "  enabledUpdaters.\($0.key): \($0.value)" }
+            })
+        },
+        isUnchanged: { $0.targets == $1.targets })
 
     private static func timeZoneProblem(_ name: String) -> String? {
         TimeZone(identifier: name) == nil ? "unknown time zone '\(name)' (expected an IANA name such as Europe/Paris)" : nil

@@ -9,6 +9,8 @@ public struct DatabaseLocationText: Sendable, Equatable, Codable {
     }
     /// The location, or nil when the text is not one (validation reports why).
     public private(set) var location: DatabaseLocation?
+    /// `$database`: the location.
+    public var projectedValue: DatabaseLocation? { location }
 
     /// A setting naming `wrappedValue`.
     public init(wrappedValue: String) {
@@ -41,6 +43,8 @@ public struct ScenarioName: Sendable, Equatable, Codable {
     }
     /// The scenario named, or the office when the name is unknown (validation rejects unknown names).
     public private(set) var scenario: any Scenario
+    /// `$scenario`: the scenario.
+    public var projectedValue: any Scenario { scenario }
 
     /// A setting naming `wrappedValue`.
     public init(wrappedValue: String) {

@@ -72,6 +72,10 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     /// The business simulated in it (``ScenarioRegistry``): `office` (the default) or `factory`
     /// (``scenarioValue`` is the scenario, looked up once).
     @ScenarioName public var scenario: String
+    /// The name the top-level database is recorded under in its fire log, and named by `--target`.
+    public var target: String
+    /// Further targets the same service drives (see ``TargetConfig``).
+    public var targets: [TargetConfig]
     /// IANA zone the cron expressions are evaluated in (``timeZone`` is the zone, looked up once).
     @TimeZoneName public var timezone: String
     /// The instant `@every` schedules count from: they fire at this anchor plus whole intervals.
@@ -114,6 +118,8 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         self.api = api
         self.database = database
         self.scenario = scenario
+        self.target = FireLog.defaultTarget
+        self.targets = []
         self.timezone = timezone
         self.scheduleAnchor = scheduleAnchor
         self.logLevel = logLevel
@@ -171,6 +177,9 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var redacted: UpdaterConfig {
         var copy = self
         copy.database = databaseLocation?.description ?? "(invalid location)"
+        for index in copy.targets.indices {
+            copy.targets[index].database = copy.targets[index].$database?.description ?? "(invalid location)"
+        }
         if copy.api.token != nil { copy.api.token = "***" }
         return copy
     }

@@ -25,7 +25,7 @@ public enum FireLog {
     /// apart from the business tables.
     public static let bookkeepingSchema = "updater"
 
-    /// The target name this process writes under, until several targets can be configured.
+    /// The name of the top-level target unless `target:` names it otherwise.
     public static let defaultTarget = "default"
 
     /// The table's name in `dialect`.

@@ -212,12 +212,14 @@ public final class Executor: Sendable {
         history.record(record)
         metrics.report(record)
         let level: Logger.Level = record.outcome == .succeeded || record.outcome == .skipped ? .info : .warning
-        executionLog.log(level: level, "execution", metadata: Self.logMetadata(record))
+        let target = target
+        executionLog.log(level: level, "execution", metadata: Self.logMetadata(record, target: target))
         return record
     }
 
     /// What the execution log says of `record` (built only when the entry is logged).
-    private static func logMetadata(_ record: ExecutionRecord) -> Logger.Metadata {
+    /// - Parameter target: named unless it is the default one, so a one-target log reads as before.
+    private static func logMetadata(_ record: ExecutionRecord, target: String) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "execution": "\(record.id.lowercaseString)", "updater": "\(record.updater)",
             "tenant": "\(record.tenant.lowercaseString)",
@@ -226,6 +228,7 @@ public final class Executor: Sendable {
             "durationMs": "\(Int((record.durationSeconds * 1000).rounded()))",
         ]
         if record.dryRun { metadata["dryRun"] = "true" }
+        if target != FireLog.defaultTarget { metadata["target"] = "\(target)" }
         if let error = record.error { metadata["error"] = "\(error)" }
         return metadata
     }

@@ -50,7 +50,7 @@ public struct UpdaterRegistry: Sendable {
 /// A request about updaters or tenants that cannot be honoured; one line, for users.
 public struct UpdaterError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        case unknownUpdater, duplicateUpdater, unknownTenant, alreadyRunning, unknownScenario
+        case unknownUpdater, duplicateUpdater, unknownTenant, alreadyRunning, unknownScenario, unknownTarget
     }
     public let kind: Kind
     public let message: String
