@@ -124,6 +124,9 @@ extension Updater {
             let tenantCount = await simulation.manager.configuration.tenants.count
             output.header(options, periods: simulation.periods, tenants: tenantCount, database: database, scenario: config.scenario,
                           seedWasChosen: seed == nil && config.seed == nil)
+            if configOptions.target == nil, !config.targets.isEmpty {
+                output.note("  targets    \(config.target) only; not \(config.targets.map(\.name).joined(separator: ", ")) (simulate one with --target NAME)")
+            }
             try? lock.write(.init(pid: getpid(), startedAt: Date(), database: database))
             let server = useAPI ? try startAPI(simulation, config: config, registry: registry, lock: lock, database: database, output: output) : nil
             let printer = Task { await output.follow(simulation) }

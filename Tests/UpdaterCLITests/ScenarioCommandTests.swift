@@ -130,6 +130,52 @@ struct ScenarioCommandTests {
         #expect(wrong.status == 2 && wrong.stderr.contains("unknown updater 'service_tickets'"), "\(wrong.stderr)")
     }
 
+    /// One service, two targets: a PostgreSQL office and a SQLite factory, each written on its
+    /// schedules, each with its own history and invariants, each command pointed at one by `--target`.
+    @Test func oneServiceDrivesAPostgreSQLOfficeAndASQLiteFactory() async throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let office = try await ServiceFixture.freshPostgres()
+        let config = try ServiceFixture.writeConfig("""
+            database: "\(office)"
+            scheduleConfig: { serviceTickets: "* * * * * *", businessActivities: "0 0 9 * * 1", newLeads: "*/2 * * * * *" }
+            targets:
+              - name: plant
+                database: "sqlite:databases/"
+                scenario: factory
+                scheduleConfig: { orderGeneration: "* * * * * *", orderProcessing: "*/2 * * * * *", manufacturing: "*/3 * * * * *" }
+            """, in: folder)
+        let service = try ServiceProcess(["start", "--config", config, "--no-api"], in: folder)
+        #expect(await service.waitForLines(where: { $0.hasPrefix("target plant: sqlite:databases/ (factory)") }), "\(service.stdout)\(service.stderr)")
+        #expect(await service.waitForLines(4, timeout: .seconds(30), where: { $0.hasPrefix("[plant]") && $0.contains("succeeded") }),
+                "\(service.stdout)")
+        #expect(await service.waitForLines(2, timeout: .seconds(30), where: { !$0.hasPrefix("[") && $0.contains("service_tickets") && $0.contains("succeeded") }),
+                "\(service.stdout)")
+        let second = try await CommandRunner.run(["start", "--config", config, "--target", "plant", "--no-api"], in: folder)
+        #expect(second.status != 0 && second.stderr.contains("already"), "a second service on the plant is refused: \(second.stderr)")
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit() == 0, "\(service.stderr)")
+
+        let plant = try await CommandRunner.run(["status", "--config", config, "--target", "plant"], in: folder)
+        #expect(plant.status == 0 && plant.stdout.contains("order_generation") && !plant.stdout.contains("service_tickets"), "\(plant.stdout)")
+        let top = try await CommandRunner.run(["status", "--config", config], in: folder)
+        #expect(top.stdout.contains("service_tickets") && top.stdout.contains("other targets: plant (factory)"), "\(top.stdout)")
+        for target in ["default", "plant"] {
+            let verify = try await CommandRunner.run(["verify", "--config", config, "--target", target], in: folder)
+            #expect(verify.status == 0 && verify.stdout.contains("invariants hold"), "\(target): \(verify.stdout)\(verify.stderr)")
+        }
+        let unknown = try await CommandRunner.run(["status", "--config", config, "--target", "warehouse"], in: folder)
+        #expect(unknown.status == 2 && unknown.stderr.contains("unknown target 'warehouse' (configured: default, plant)"), "\(unknown.stderr)")
+        // The factory's history is its own; its fire log names its target.
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/targets/plant/state.sqlite").path))
+        let database = try await DatabaseFactory.open("sqlite:\(folder.path)/databases/", poolSize: 1, databases: FactoryScenario().databases)
+        let targets = try await database.withConnection { conn in
+            try conn.query("SELECT DISTINCT target FROM updater_fires").compactMap { $0["target"].stringValue }
+        }
+        await database.close()
+        #expect(targets == ["plant"])
+    }
+
     /// A configuration file of the office as users wrote them before scenarios existed.
     static let officeConfigurationBeforeScenarios = """
         database: sqlite:data/updater.sqlite
