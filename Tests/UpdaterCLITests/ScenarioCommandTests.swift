@@ -103,7 +103,7 @@ struct ScenarioCommandTests {
         let office = try await CommandRunner.run(["migrate", "--database", "sqlite:\(folder.path)/db/"], in: folder)
         #expect(office.status == 0, "\(office.stderr)")
         for name in ["customers", "crm", "inventory", "mes", "erp"] {
-            FileManager.default.createFile(atPath: folder.appendingPathComponent("db/\(name).db").path, contents: nil)
+            _ = FileManager.default.createFile(atPath: folder.appendingPathComponent("db/\(name).db").path, contents: nil)
         }
         let verify = try await CommandRunner.run(["verify", "--scenario", "factory", "--database", "sqlite:\(folder.path)/db/"], in: folder)
         #expect(verify.status == 1 && verify.stderr.contains("run updater migrate --scenario factory"), "\(verify.stderr)")
