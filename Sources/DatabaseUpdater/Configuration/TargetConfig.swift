@@ -59,7 +59,4 @@ extension UpdaterConfig {
         derived.dataDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("targets").appendingPathComponent(entry.name).path
         return derived
     }
-
-    /// The configuration of every target, the top-level one first.
-    public var targetConfigurations: [UpdaterConfig] { targetNames.compactMap { try? configuration(forTarget: $0) } }
 }

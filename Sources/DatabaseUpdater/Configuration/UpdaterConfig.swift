@@ -140,13 +140,13 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var shutdownGracePeriod: Duration { .seconds(clamping: shutdownGracePeriodSeconds) }
 
     /// The configured scenario, or the office if the name is unknown (validation rejects unknown names first).
-    public var scenarioValue: any Scenario { _scenario.scenario }
+    public var scenarioValue: any Scenario { $scenario }
 
     /// The database ``database`` names, or nil when it names none (validation says why).
-    public var databaseLocation: DatabaseLocation? { _database.location }
+    public var databaseLocation: DatabaseLocation? { $database }
 
     /// The zone ``timezone`` names, or UTC if the name is unknown (validation rejects unknown names first).
-    public var timeZone: TimeZone { _timezone.zone }
+    public var timeZone: TimeZone { $timezone }
 
     /// The schedule text for `updater` and `tenant`: the tenant's override, the global
     /// setting, else the updater's default (``cronSchedule(_:anchor:)`` makes it a schedule).

@@ -112,6 +112,23 @@ public struct UpdaterContext {
         return true
     }
 
+    /// With retention configured, deletes this tenant's rows of `table` in `status` whose
+    /// `timeColumn` is older than ``retentionDays``, oldest first, at most 100 a run (so one
+    /// run's cost stays bounded); nothing without retention. `status` is written into the SQL as
+    /// a literal (a constant of the caller's, never input), so a partial index on it is used.
+    public mutating func applyRetention(to table: String, status: String, timeColumn: String) throws {
+        guard let days = retentionDays else { return }
+        let cutoff = fireTime.addingTimeInterval(-Double(days) * 86_400)
+        let expired = try query(
+            """
+            SELECT id FROM \(table) WHERE tenant_id = $1 AND status = '\(status)' AND \(timeColumn) < $2
+            ORDER BY \(timeColumn), id LIMIT 100
+            """, .uuid(tenant.id), .timestamp(cutoff))
+        for row in expired {
+            if let id = row["id"].uuidValue { try delete(from: table, id: id) }
+        }
+    }
+
     /// The id and tenant, then `columns`, as column names and values.
     private func row(_ id: UUID, _ columns: KeyValuePairs<String, DatabaseValue>) -> (names: [String], values: [DatabaseValue]) {
         var names = ["id", "tenant_id"]
@@ -123,7 +140,8 @@ public struct UpdaterContext {
         return (names, values)
     }
 
-    private static func insertSQL(_ table: String, _ names: [String]) -> String {
+    /// `INSERT INTO table (names) VALUES ($1, …)`.
+    static func insertSQL(_ table: String, _ names: [String]) -> String {
         "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\((1...names.count).map { "$\($0)" }.joined(separator: ", ")))"
     }
 

@@ -29,8 +29,7 @@ enum FactorySeed {
                 names.append(name)
                 values.append(value)
             }
-            let placeholders = (1...names.count).map { "$\($0)" }.joined(separator: ", ")
-            try conn.enqueue("INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(placeholders))", values)
+            try conn.enqueue(UpdaterContext.insertSQL(table, names), values)
         }
         let stamp = DatabaseValue.timestamp(now)
 

@@ -48,7 +48,7 @@ public struct BusinessRecordActivitiesUpdater: BaseUpdater {
             ])
         }
         try completeDueActivities(&context)
-        try applyRetention(&context)
+        try context.applyRetention(to: "business_record_activities", status: "completed", timeColumn: "completed_at")
     }
 
     private func openLeads(_ context: inout UpdaterContext) throws -> [(LeadReference, Date)] {
@@ -103,17 +103,4 @@ public struct BusinessRecordActivitiesUpdater: BaseUpdater {
     static let rescheduledShare = 0.15
     /// Most due planned activities one run reads.
     static let dueReadLimit = 200
-
-    private func applyRetention(_ context: inout UpdaterContext) throws {
-        guard let days = context.retentionDays else { return }
-        let cutoff = context.fireTime.addingTimeInterval(-Double(days) * 86_400)
-        let expired = try context.query(
-            """
-            SELECT id FROM business_record_activities WHERE tenant_id = $1 AND status = 'completed' AND completed_at < $2
-            ORDER BY completed_at, id LIMIT 100
-            """, .uuid(context.tenant.id), .timestamp(cutoff))
-        for row in expired {
-            if let id = row["id"].uuidValue { try context.delete(from: "business_record_activities", id: id) }
-        }
-    }
 }

@@ -17,7 +17,7 @@ public struct ServiceTicketsUpdater: BaseUpdater {
             try Self.insertNewTicket(&context)
         }
         try advanceLifecycle(&context)
-        try applyRetention(&context)
+        try context.applyRetention(to: "service_tickets", status: "closed", timeColumn: "closed_at")
     }
 
     /// Generates one ticket and inserts it with the tenant's next number (see
@@ -116,18 +116,5 @@ public struct ServiceTicketsUpdater: BaseUpdater {
     /// Service days from `since` to the fire time (see ``weekendStaffing``).
     private func serviceDays(_ since: Date, _ context: UpdaterContext) -> Double {
         WorkingWeek.days(from: since, to: context.fireTime, weekend: Self.weekendStaffing)
-    }
-
-    private func applyRetention(_ context: inout UpdaterContext) throws {
-        guard let days = context.retentionDays else { return }
-        let cutoff = context.fireTime.addingTimeInterval(-Double(days) * 86_400)
-        let expired = try context.query(
-            """
-            SELECT id FROM service_tickets WHERE tenant_id = $1 AND status = 'closed' AND closed_at < $2
-            ORDER BY closed_at, id LIMIT 100
-            """, .uuid(context.tenant.id), .timestamp(cutoff))
-        for row in expired {
-            if let id = row["id"].uuidValue { try context.delete(from: "service_tickets", id: id) }
-        }
     }
 }
