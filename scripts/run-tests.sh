@@ -21,6 +21,8 @@ fuzz_status=$?
 pg_databases=$("${UPDATER_TEST_POSTGRES_BINDIR:-/usr/bin}/psql" -h "$UPDATER_TEST_POSTGRES_SOCKET" -p "$UPDATER_TEST_POSTGRES_PORT" \
   -U postgres -d postgres -qAt -c "SELECT count(*) FROM pg_database WHERE datname LIKE 't\_%'" 2>/dev/null || echo 0)
 summary=$(grep -E 'Test run with [0-9]+ tests' "$log" | tail -1)
+# The failing tests and their first issue lines, repeated at the end where CI's tail shows them.
+failures=$(grep -E '✘ (Test|Suite) .*(failed|recorded an issue)|error: .*XCTAssert|: error: ' "$log" | head -40)
 rm -f "$log"
 echo
 echo "PostgreSQL: $pg_databases fresh test databases were created and used by this run."
@@ -29,6 +31,10 @@ echo "PostgreSQL: $pg_databases fresh test databases were created and used by th
 if [[ $summary =~ with\ ([0-9]+)\ tests.*\ (passed|failed) ]]; then
   total=${BASH_REMATCH[1]}
   if [ "$status" = 0 ]; then echo "tests: $total passed, 0 failed"; else echo "tests: see failures above (exit $status)"; fi
+fi
+if [ "$status" != 0 ] && [ -n "$failures" ]; then
+  echo "failures:"
+  echo "$failures"
 fi
 [ "$status" = 0 ] || exit "$status"
 [ "$schemathesis_status" = 0 ] || exit "$schemathesis_status"

@@ -31,11 +31,13 @@ public actor DatabaseUpdaterManager: Service {
     public let database: any Database
     /// Every execution record.
     public let history: ExecutionHistory
-    /// Live change events.
-    public let events: ChangeEventBus
+    /// Live change-log entries, in sequence order (``ChangeFeed/live``).
+    public var events: ChangeEventBus { feed.live }
+    /// Committed change-log entries: live, or from any sequence number on (``ChangeFeed/subscribe(after:)``).
+    public let feed: ChangeFeed
     /// Live execution records, as they are made.
     public let records: Broadcaster<ExecutionRecord>
-    /// The durable change events.
+    /// The change log's export, `changes.jsonl`.
     public let ledger: ChangeLedger
     /// Whether the target database answers.
     public let health: DatabaseHealth
@@ -150,13 +152,16 @@ public actor DatabaseUpdaterManager: Service {
             await database.close()
             throw error
         }
-        let events = ChangeEventBus()
+        let feed = ChangeFeed(database: database, export: ledger, logger: logger)
+        // The benchmark-only switch that measures what the change log costs (bench/ground-truth.sh).
+        let changeLog = ProcessInfo.processInfo.environment["UPDATER_BENCHMARK_CHANGE_LOG"] != "off"
         let health = DatabaseHealth(now: clock.now())
         executor = Executor(
-            database: database, history: history, ledger: ledger, events: events, clock: clock,
+            database: database, history: history, feed: feed, clock: clock,
             settings: .init(maxConcurrentExecutions: configuration.executionConfig.maxConcurrentExecutions,
                             timeout: configuration.executionConfig.timeout,
-                            retentionDays: configuration.executionConfig.retentionDays, timeZone: configuration.timeZone),
+                            retentionDays: configuration.executionConfig.retentionDays, timeZone: configuration.timeZone,
+                            rowImages: configuration.ledger.rowImages, changeLog: changeLog),
             health: health, target: configuration.target, metricsFactory: metricsFactory, logger: logger)
         self.metricsFactory = metricsFactory
         self.configuration = configuration
@@ -164,7 +169,7 @@ public actor DatabaseUpdaterManager: Service {
         self.registry = registry
         self.database = database
         self.history = history
-        self.events = events
+        self.feed = feed
         self.records = records
         self.ledger = ledger
         self.health = health
@@ -197,6 +202,15 @@ public actor DatabaseUpdaterManager: Service {
     private func prepareDatabase() async throws -> [ExecutionKey: Date] {
         try await Migrator.migrate(database, migrations: scenario.migrations, now: clock.now())
         try await prepareTenants(configuration.tenants)
+        let exported = try await feed.catchUp()
+        if exported > 0 {
+            logger.warning("change log recovery: changes.jsonl caught up with the database's change log", metadata: ["entries": "\(exported)"])
+        }
+        if let slot = configuration.groundTruth.walSlot, database.dialect == .postgres {
+            if try await WALSlot.create(slot, in: database) {
+                logger.info("replication slot created for updater verify --wal", metadata: ["slot": "\(slot)"])
+            }
+        }
         // An updater and tenant run one execution at a time, so the records a crash lost are
         // its latest: from the latest the history holds (give or take five minutes) on.
         var restored = 0
@@ -212,10 +226,17 @@ public actor DatabaseUpdaterManager: Service {
         return try await FireLog.lastFires(of: keys, in: database, target: configuration.target)
     }
 
-    /// Creates what `tenants` need in the target database, in one transaction.
+    /// Creates what `tenants` need in the target database, in one transaction with the change
+    /// log's entries of the rows it wrote (as updater `seed`; exported by ``ChangeFeed/catchUp()``).
     private func prepareTenants(_ tenants: [Tenant]) async throws {
-        let scenario = scenario, now = clock.now()
-        _ = try await database.transaction { conn in try scenario.prepare(tenants, on: conn, now: now) }
+        let scenario = scenario, now = clock.now(), target = configuration.target
+        _ = try await database.transaction { conn in
+            let seeded = try scenario.prepare(tenants, on: conn, now: now)
+            for (tenant, changes) in seeded.sorted(by: { $0.key.lowercaseString < $1.key.lowercaseString }) {
+                _ = try ChangeLog.write(.init(target: target, execution: Identifiers.next(), tenant: tenant, updater: ChangeLog.seedUpdater,
+                                              committedAt: Date(), dataTime: now, changes: changes), on: conn)
+            }
+        }
     }
 
     /// Starts the real-time scheduler's loop and the database monitor (once; later calls do nothing).
@@ -356,7 +377,8 @@ public actor DatabaseUpdaterManager: Service {
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         configuration = new
         configurationSources = merged.sources
-        executor.update(timeout: new.executionConfig.timeout, retentionDays: new.executionConfig.retentionDays, timeZone: new.timeZone)
+        executor.update(timeout: new.executionConfig.timeout, retentionDays: new.executionConfig.retentionDays, timeZone: new.timeZone,
+                        rowImages: new.ledger.rowImages)
         if new.tenants != old.tenants, health.state.reachable {
             try? await prepareTenants(new.tenants)
         }
@@ -457,7 +479,7 @@ public actor DatabaseUpdaterManager: Service {
         for task in background { await task.value }
         background = []
         records.finish()
-        events.finish()
+        feed.finish()
         await database.close()
         await history.close()
         try? ledger.close()

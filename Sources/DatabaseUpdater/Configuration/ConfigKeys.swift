@@ -63,8 +63,18 @@ extension ConfigKeyTable {
                env: "DATABASE_UPDATER_API_TOKEN", live: .restart,
                shows: { $0.api.token == nil ? "generated at first start into \($0.dataDirectory)/api-token" : "set, hidden" },
                "The bearer token of mutating routes; never shown."),
+        .value("ledger.rowImages", \.ledger.rowImages, .bool,
+               "Keep each changed row's full after-image in the change log (canonical JSON), besides its hashes."),
+        .value("groundTruth.walSlot", \.groundTruth.walSlot,
+               .optional(.text("replication slot name", check: walSlotProblem), null: "none"), live: .restart,
+               "PostgreSQL: a logical replication slot (wal2json) the service creates at start, for `updater verify --wal`."),
         tenants,
     ])
+
+    private static func walSlotProblem(_ name: String) -> String? {
+        name.range(of: "^[a-z0-9_]{1,63}$", options: .regularExpression) == nil
+            ? "must be 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot names)" : nil
+    }
 
     private static func databaseProblem(_ text: String) -> String? {
         do {

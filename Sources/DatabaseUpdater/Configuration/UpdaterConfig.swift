@@ -67,6 +67,26 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         }
     }
 
+    /// What the change log keeps (``ChangeLog``).
+    public struct LedgerConfig: Sendable, Equatable, Codable {
+        /// Keep each changed row's full after-image in the log, besides its hashes.
+        public var rowImages: Bool
+
+        public init(rowImages: Bool = false) {
+            self.rowImages = rowImages
+        }
+    }
+
+    /// How the change log is checked against PostgreSQL's own record.
+    public struct GroundTruthConfig: Sendable, Equatable, Codable {
+        /// The logical replication slot the service creates at start (PostgreSQL) for `updater verify --wal`.
+        public var walSlot: String?
+
+        public init(walSlot: String? = nil) {
+            self.walSlot = walSlot
+        }
+    }
+
     /// The target database (see ``DatabaseLocation``; ``databaseLocation`` is it parsed, once).
     @DatabaseLocationText public var database: String
     /// The business simulated in it (``ScenarioRegistry``): `office` (the default) or `factory`
@@ -107,6 +127,10 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var seed: UInt64?
     /// The HTTP API.
     public var api: APIConfig
+    /// What the change log keeps.
+    public var ledger = LedgerConfig()
+    /// The change log against PostgreSQL's WAL.
+    public var groundTruth = GroundTruthConfig()
 
     public init(
         database: String = DatabaseLocation.defaultURL, timezone: String = "UTC", logLevel: LogLevel = .info, scenario: String = ScenarioRegistry.defaultName,

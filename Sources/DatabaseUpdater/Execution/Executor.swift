@@ -5,7 +5,9 @@ import Synchronization
 
 /// Runs executions safely: each holds a slot of the concurrency cap, runs in one transaction
 /// (all of its rows or none), is interrupted and rolled back at its timeout (a
-/// ``StatementDeadline`` its statements observe), and is recorded in the history. Change events go to the ledger and subscribers only after a commit.
+/// ``StatementDeadline`` its statements observe), and is recorded in the history. Its changes
+/// are written to the change log in its own transaction (``ChangeLog``) and handed to the
+/// ``ChangeFeed`` after the commit.
 public final class Executor: Sendable {
     /// How executions run.
     public struct Settings: Sendable {
@@ -17,9 +19,16 @@ public final class Executor: Sendable {
         public var retentionDays: Int?
         /// The configured zone: business days and dates written by updaters are in it.
         public var timeZone: TimeZone
+        /// `ledger.rowImages`: the change log keeps each row's full after-image, not only its hashes.
+        public var rowImages: Bool
+        /// Whether executions write the change log. Off only in the benchmark that measures the
+        /// log's cost: without it `verify`, `score` and the streams have nothing to read.
+        public var changeLog: Bool
 
         public init(maxConcurrentExecutions: Int = 2, timeout: Duration = .seconds(600), retentionDays: Int? = nil,
-                    timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+                    timeZone: TimeZone = TimeZone(identifier: "UTC")!, rowImages: Bool = false, changeLog: Bool = true) {
+            self.rowImages = rowImages
+            self.changeLog = changeLog
             self.maxConcurrentExecutions = maxConcurrentExecutions
             self.timeout = timeout
             self.retentionDays = retentionDays
@@ -53,8 +62,7 @@ public final class Executor: Sendable {
     private let tunables: Mutex<Settings>
     private let database: any Database
     private let history: ExecutionHistory
-    private let ledger: ChangeLedger
-    private let events: ChangeEventBus
+    private let feed: ChangeFeed
     private let clock: any UpdaterClock
     private let limiter: ConcurrencyLimiter
     private let health: DatabaseHealth?
@@ -69,15 +77,14 @@ public final class Executor: Sendable {
     ///   - health: told when executions find the database reachable or not.
     ///   - target: the name the fire log records this database's executions under.
     public init(
-        database: any Database, history: ExecutionHistory, ledger: ChangeLedger, events: ChangeEventBus,
+        database: any Database, history: ExecutionHistory, feed: ChangeFeed,
         clock: any UpdaterClock, settings: Settings, health: DatabaseHealth? = nil, target: String = FireLog.defaultTarget,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater.executor")
     ) {
         self.target = target
         self.database = database
         self.history = history
-        self.ledger = ledger
-        self.events = events
+        self.feed = feed
         self.clock = clock
         tunables = Mutex(settings)
         metrics = ExecutionMetricsReporter(factory: metricsFactory)
@@ -86,13 +93,14 @@ public final class Executor: Sendable {
         limiter = ConcurrencyLimiter(limit: settings.maxConcurrentExecutions)
     }
 
-    /// Changes the timeout, retention and zone for executions that start from now on (the cap
-    /// is fixed for the life of the executor).
-    public func update(timeout: Duration, retentionDays: Int?, timeZone: TimeZone) {
+    /// Changes the timeout, retention, zone and row images for executions that start from now
+    /// on (the cap is fixed for the life of the executor).
+    public func update(timeout: Duration, retentionDays: Int?, timeZone: TimeZone, rowImages: Bool) {
         tunables.withLock {
             $0.timeout = timeout
             $0.retentionDays = retentionDays
             $0.timeZone = timeZone
+            $0.rowImages = rowImages
         }
     }
 
@@ -122,17 +130,35 @@ public final class Executor: Sendable {
         let deadline = ContinuousClock.now + current.timeout
         let result: Result<UpdaterOutput, any Error>
         let target = target, clock = clock
+        let rowImages = current.rowImages, log = current.changeLog
         do {
             let output = try await StatementDeadline.$current.withValue(deadline) {
-                try await database.transaction(rollback: request.dryRun) { conn in
-                    var context = UpdaterContext(tenant: request.tenant, fireTime: request.scheduledAt, random: random,
-                                                 dryRun: request.dryRun, retentionDays: retention, timeZone: timeZone,
-                                                 connection: conn)
-                    try request.updater.run(&context)
-                    // The fire log's row last: it commits exactly when the rows do.
-                    try FireLog.record(conn, target: target, executionID: id, request: request, startedAt: started,
-                                       finishedAt: clock.now(), rows: ExecutionRecord.rowCounts(context.changes))
-                    return UpdaterOutput(changes: context.changes, samples: context.samples)
+                try await database.withConnection { conn in
+                    try conn.beginTransaction()
+                    do {
+                        var context = UpdaterContext(tenant: request.tenant, fireTime: request.scheduledAt, random: random,
+                                                     dryRun: request.dryRun, retentionDays: retention, timeZone: timeZone,
+                                                     connection: conn, rowImages: rowImages)
+                        try request.updater.run(&context)
+                        try context.resolveImages()
+                        // The fire log's row and the change log's entries last: they commit exactly when the rows do.
+                        // A dry run writes the fire log's row too, to meet the same refusal a second fire would.
+                        try FireLog.record(conn, target: target, executionID: id, request: request, startedAt: started,
+                                           finishedAt: clock.now(), rows: ExecutionRecord.rowCounts(context.changes))
+                        guard !request.dryRun else {
+                            try conn.endTransaction(commit: false)
+                            return UpdaterOutput(changes: context.changes, samples: context.samples, events: [])
+                        }
+                        let batch = ChangeLog.Batch(target: target, execution: id, tenant: request.tenant.id, updater: request.updater.name,
+                                                    committedAt: Date(), dataTime: request.scheduledAt, changes: context.changes)
+                        let numbering = log ? try ChangeLog.write(batch, on: conn) : nil
+                        let answer = try conn.endTransaction(commit: true)
+                        let events = numbering.map { ChangeLog.events(of: batch, numbering: $0, commitRows: answer) } ?? []
+                        return UpdaterOutput(changes: context.changes, samples: context.samples, events: events)
+                    } catch {
+                        conn.abandonTransaction()
+                        throw error
+                    }
                 }
             }
             result = .success(output)
@@ -155,7 +181,7 @@ public final class Executor: Sendable {
         switch result {
         case .success(let output):
             return await finish(request, id: id, started: started, outcome: .succeeded, changes: output.changes,
-                                samples: request.dryRun ? output.samples : nil, error: nil)
+                                samples: request.dryRun ? output.samples : nil, error: nil, events: output.events)
         case .failure(let error as ExecutionTimedOut):
             return await finish(request, id: id, started: started, outcome: .timedOut, changes: [], samples: nil,
                                 error: error.description)
@@ -185,29 +211,23 @@ public final class Executor: Sendable {
     private struct UpdaterOutput: Sendable {
         var changes: [RowChange]
         var samples: [String: [[String: String]]]
+        /// The change log's entries of the committed changes.
+        var events: [ChangeEvent]
     }
 
     private func finish(
         _ request: Request, id: UUID, started: Date, outcome: ExecutionRecord.Outcome, changes: [RowChange],
-        samples: [String: [[String: String]]]?, error: String?, missedRange: ExecutionRecord.MissedRange? = nil
+        samples: [String: [[String: String]]]?, error: String?, missedRange: ExecutionRecord.MissedRange? = nil,
+        events: [ChangeEvent] = []
     ) async -> ExecutionRecord {
         let finished = clock.now()
         let record = ExecutionRecord(
             id: id, updater: request.updater.name, tenant: request.tenant.id, scheduledAt: request.scheduledAt,
             startedAt: started, finishedAt: finished, outcome: outcome, trigger: request.trigger, dryRun: request.dryRun, seed: request.seed,
             rows: ExecutionRecord.rowCounts(changes), error: error, sample: samples, missedRange: missedRange)
-        if outcome == .succeeded && !request.dryRun && !changes.isEmpty {
-            // After the commit, never before and never after a rollback.
-            let events = changes.map {
-                ChangeEvent(change: $0, tenant: request.tenant.id, updater: request.updater.name, execution: id, committedAt: finished)
-            }
-            do {
-                try ledger.append(events)
-            } catch {
-                logger.error("could not append to the change ledger", metadata: ["error": "\(error)", "execution": "\(id.lowercaseString)"])
-            }
-            self.events.publish(events)
-        }
+        // After the commit, never before and never after a rollback: in sequence order to the
+        // export and the subscribers.
+        if !events.isEmpty { feed.committed(events) }
         // Queued; the history's own writer task (not this, possibly cancelled, one) writes it.
         history.record(record)
         metrics.report(record)

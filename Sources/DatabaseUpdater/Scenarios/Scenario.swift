@@ -11,8 +11,9 @@ import Foundation
 ///     let name = "clinic"
 ///     let summary = "Appointments, prescriptions and invoices of a clinic"
 ///     let updaters = try! UpdaterRegistry([AppointmentsUpdater()])
-///     let migrations = FireLog.migrations + [ClinicSchema.tables]
-///     func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws { … }
+///     let migrations = [FireLog.migration, ChangeLog.migration, ClinicSchema.tables]
+///     let trackedTables = ["appointments", "prescriptions"]
+///     func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws -> [UUID: [RowChange]] { … }
 ///     let invariants: [Invariant] = [ … ]
 /// }
 /// ```
@@ -29,11 +30,16 @@ public protocol Scenario: Sendable {
     /// attached under these names next to the main file; on PostgreSQL one schema each. Its
     /// tables are named `database.table`. Empty: everything in the main database.
     var databases: [String] { get }
+    /// The tables whose every row is written through the change log (the updaters' tables, and
+    /// seed rows in them): `updater verify` holds them to the log.
+    var trackedTables: [String] { get }
     /// Creates what the configured tenants need before their first execution (rows that foreign
     /// keys require, reference data). Runs inside one transaction, after the migrations, at every
     /// start: it must leave existing rows as they are.
     /// - Parameter now: the clock's time (a simulated one too), stamped on created rows.
-    func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws
+    /// - Returns: the rows it wrote to ``trackedTables``, by tenant, to be logged with them (seed
+    ///   rows written through an ``UpdaterContext`` come with their images).
+    func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws -> [UUID: [RowChange]]
     /// What a monitor of this business would validate (``InvariantChecker``).
     var invariants: [Invariant] { get }
 }

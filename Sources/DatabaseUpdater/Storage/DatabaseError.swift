@@ -32,6 +32,8 @@ public struct DatabaseError: Error, Sendable, Equatable, CustomStringConvertible
         public static let closed = Kind("closed")
         /// A schema migration failed.
         public static let migration = Kind("migration")
+        /// The engine or the server's settings cannot do what was asked (a replication slot on SQLite, or without `wal_level = logical`).
+        public static let unsupported = Kind("unsupported")
     }
 
     /// The kind of failure.

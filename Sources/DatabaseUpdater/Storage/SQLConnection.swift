@@ -44,7 +44,11 @@ public protocol SQLConnection: AnyObject {
 
     /// Runs whatever is queued, then commits (`commit`) or rolls back. A transaction that ran
     /// no statement ends without a word to the server.
-    func endTransaction(commit: Bool) throws(DatabaseError)
+    /// - Returns: on PostgreSQL's commit, the rows of the last statement queued before it (sent
+    ///   with the commit, so its answer costs no round trip); otherwise none (SQLite runs a
+    ///   queued statement when it is queued).
+    @discardableResult
+    func endTransaction(commit: Bool) throws(DatabaseError) -> [DatabaseRow]
 
     /// Discards what is queued and rolls back whatever the server has begun, even in a
     /// cancelled task; for error paths, so it never throws.

@@ -31,9 +31,19 @@ public struct UpdaterContext {
     public static let sampleLimit = 3
 
     let connection: any SQLConnection
+    /// Whether each change's row images are taken for the change log (not in dry runs, which log nothing).
+    private let imagesLogged: Bool
+    /// Whether the full after-image is kept too (`ledger.rowImages`).
+    private let imagesKept: Bool
+    /// PostgreSQL: the changes (by index) of queued inserts whose after-image is still to be read
+    /// (``resolveImages()``), by table.
+    private var imagesPending: [String: [Int]] = [:]
 
+    /// - Parameter rowImages: keep each change's full after-image besides its hashes.
     init(tenant: Tenant, fireTime: Date, random: SeededRandom, dryRun: Bool, retentionDays: Int?, timeZone: TimeZone,
-         connection: any SQLConnection) {
+         connection: any SQLConnection, rowImages: Bool = false) {
+        imagesLogged = !dryRun
+        imagesKept = rowImages && !dryRun
         self.timeZone = timeZone
         self.tenant = tenant
         self.fireTime = fireTime
@@ -54,10 +64,8 @@ public struct UpdaterContext {
     /// Inserts one row with primary key `id`; `tenant_id` is added for you.
     public mutating func insert(into table: String, id: UUID, _ columns: KeyValuePairs<String, DatabaseValue>) throws {
         let (names, values) = row(id, columns)
-        // Queued: an insert of known values needs no answer, so on PostgreSQL it travels with the
-        // next statement or the commit; a failure still fails (and rolls back) the execution.
-        try connection.enqueue(Self.insertSQL(table, names), values)
-        recordInsert(table, id, names, values)
+        try insertRow(table, id, sql: Self.insertSQL(table, names), values)
+        recordSample(table, names, values)
     }
 
     /// Inserts one row numbered with the tenant's next ticket number (see ``TicketCounter``):
@@ -71,7 +79,7 @@ public struct UpdaterContext {
             let number = try TicketCounter.next(tenant: tenant.id, on: connection, now: fireTime)
             names += ["sequence_number", "ticket_number"]
             values += [.integer(number), .text(TicketCounter.ticketNumber(number))]
-            try connection.enqueue(Self.insertSQL(table, names), values)
+            try insertRow(table, id, sql: Self.insertSQL(table, names), values)
         case .postgres:
             let sql = TicketCounter.numberedInsert(into: table, columns: names)
             let parameters = values + TicketCounter.numberedInsertParameters(now: fireTime)
@@ -79,11 +87,12 @@ public struct UpdaterContext {
                 let number = try connection.query(sql + " RETURNING sequence_number", parameters).first?["sequence_number"].intValue
                 names += ["sequence_number", "ticket_number"]
                 values += [number.map(DatabaseValue.integer) ?? .null, number.map { .text(TicketCounter.ticketNumber($0)) } ?? .null]
+                record(RowChange(table: table, operation: .insert, key: id.lowercaseString))
             } else {
-                try connection.enqueue(sql, parameters)
+                try insertRow(table, id, sql: sql, parameters)
             }
         }
-        recordInsert(table, id, names, values)
+        recordSample(table, names, values)
     }
 
     /// Updates the row `id` of this tenant. Returns false (and records nothing) when no such row.
@@ -96,19 +105,50 @@ public struct UpdaterContext {
             assignments.append("\(name) = $\(values.count)")
         }
         values.append(contentsOf: [.uuid(id), .uuid(tenant.id)])
-        let sql = "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE id = $\(values.count - 1) AND tenant_id = $\(values.count)"
-        guard try connection.execute(sql, values) == 1 else { return false }
-        record(table, .update, id)
+        let set = assignments.joined(separator: ", "), idParameter = "$\(values.count - 1)", tenantParameter = "$\(values.count)"
+        guard imagesLogged else {
+            let sql = "UPDATE \(table) SET \(set) WHERE id = \(idParameter) AND tenant_id = \(tenantParameter)"
+            guard try connection.execute(sql, values) == 1 else { return false }
+            record(RowChange(table: table, operation: .update, key: id.lowercaseString))
+            return true
+        }
+        let before: DatabaseRow, after: DatabaseRow
+        switch connection.dialect {
+        case .sqlite:
+            // In-process: a read before the update costs microseconds.
+            guard let old = try connection.query("SELECT * FROM \(table) WHERE id = $1 AND tenant_id = $2", .uuid(id), .uuid(tenant.id)).first,
+                  let new = try connection.query(
+                      "UPDATE \(table) SET \(set) WHERE id = \(idParameter) AND tenant_id = \(tenantParameter) RETURNING *", values).first
+            else { return false }
+            (before, after) = (old, new)
+        case .postgres:
+            // Both images in the update's own round trip: the locked row joined as `old` is the row before.
+            guard let both = try connection.query(
+                """
+                UPDATE \(table) AS t SET \(set)
+                FROM (SELECT * FROM \(table) WHERE id = \(idParameter) AND tenant_id = \(tenantParameter) FOR UPDATE) AS old
+                WHERE t.id = old.id AND t.tenant_id = old.tenant_id RETURNING old.*, t.*
+                """, values).first else { return false }
+            let half = both.columns.count / 2
+            before = DatabaseRow(columns: Array(both.columns[..<half]), values: Array(both.values[..<half]))
+            after = DatabaseRow(columns: Array(both.columns[half...]), values: Array(both.values[half...]))
+        }
+        let beforeHash = resolvePending(table, id, before: before)
+        record(change(table, .update, id, before: beforeHash, after: after))
         return true
     }
 
     /// Deletes the row `id` of this tenant. Returns false (and records nothing) when no such row.
     @discardableResult
     public mutating func delete(from table: String, id: UUID) throws -> Bool {
-        guard try connection.execute("DELETE FROM \(table) WHERE id = $1 AND tenant_id = $2", .uuid(id), .uuid(tenant.id)) == 1 else {
-            return false
+        let sql = "DELETE FROM \(table) WHERE id = $1 AND tenant_id = $2"
+        guard imagesLogged else {
+            guard try connection.execute(sql, .uuid(id), .uuid(tenant.id)) == 1 else { return false }
+            record(RowChange(table: table, operation: .delete, key: id.lowercaseString))
+            return true
         }
-        record(table, .delete, id)
+        guard let before = try connection.query(sql + " RETURNING *", .uuid(id), .uuid(tenant.id)).first else { return false }
+        record(RowChange(table: table, operation: .delete, key: id.lowercaseString, before: resolvePending(table, id, before: before)))
         return true
     }
 
@@ -145,9 +185,81 @@ public struct UpdaterContext {
         "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\((1...names.count).map { "$\($0)" }.joined(separator: ", ")))"
     }
 
-    /// Records an inserted row's change, and keeps it as a sample while the table has few.
-    private mutating func recordInsert(_ table: String, _ id: UUID, _ names: [String], _ values: [DatabaseValue]) {
-        record(table, .insert, id)
+    /// Reads the after-images of inserts still waiting for them (PostgreSQL, where inserts are
+    /// queued): one read per table, before the change log is written. Nothing elsewhere.
+    mutating func resolveImages() throws {
+        for (table, indexes) in imagesPending.sorted(by: { $0.key < $1.key }) {
+            // Keys as text cast to the key columns' own types: a comparison, unlike the insert's
+            // assignment, has no implicit cast between uuid and text.
+            let types = try KeyColumnTypes.of(table, on: connection)
+            for start in stride(from: 0, to: indexes.count, by: 500) {
+                let chunk = indexes[start..<min(start + 500, indexes.count)]
+                let placeholders = (0..<chunk.count).map { "$\($0 + 2)::\(types.id)" }.joined(separator: ", ")
+                let rows = try connection.query("SELECT * FROM \(table) WHERE tenant_id = $1::\(types.tenant) AND id IN (\(placeholders))",
+                                                [.text(tenant.id.lowercaseString)] + chunk.map { .text(changes[$0].key) })
+                var byKey: [String: DatabaseRow] = [:]
+                for row in rows { if let key = row["id"].stringValue { byKey[key] = row } }
+                for index in chunk {
+                    guard let row = byKey[changes[index].key] else { continue }
+                    setAfter(index, RowImage(row))
+                }
+            }
+        }
+        imagesPending = [:]
+    }
+
+    /// Runs an insert: on SQLite with `RETURNING *` (in-process, the image costs nothing); on
+    /// PostgreSQL queued, an insert of known values needing no answer, so it travels with the
+    /// next statement or the commit (a failure still fails the execution), its image read
+    /// later by ``resolveImages()``.
+    private mutating func insertRow(_ table: String, _ id: UUID, sql: String, _ values: [DatabaseValue]) throws {
+        let key = id.lowercaseString
+        guard imagesLogged else {
+            try connection.enqueue(sql, values)
+            return record(RowChange(table: table, operation: .insert, key: key))
+        }
+        switch connection.dialect {
+        case .sqlite:
+            let row = try connection.query(sql + " RETURNING *", values).first
+            record(change(table, .insert, id, before: nil, after: row))
+        case .postgres:
+            try connection.enqueue(sql, values)
+            imagesPending[table, default: []].append(changes.count)
+            record(RowChange(table: table, operation: .insert, key: key))
+        }
+    }
+
+    /// A change with its images hashed (and the after-image kept when asked).
+    private func change(_ table: String, _ operation: RowChange.Operation, _ id: UUID, before: String?, after: DatabaseRow?) -> RowChange {
+        var change = RowChange(table: table, operation: operation, key: id.lowercaseString, before: before)
+        if let after {
+            let image = RowImage(after).canonicalText
+            change.after = RowImage.hash(canonicalText: image)
+            if imagesKept { change.image = image }
+        }
+        return change
+    }
+
+    private mutating func setAfter(_ index: Int, _ image: RowImage) {
+        let text = image.canonicalText
+        changes[index].after = RowImage.hash(canonicalText: text)
+        if imagesKept { changes[index].image = text }
+    }
+
+    /// The hash of `before`; and when it is the first image seen of a row this execution inserted
+    /// on PostgreSQL, it is that insert's after-image too.
+    private mutating func resolvePending(_ table: String, _ id: UUID, before: DatabaseRow) -> String {
+        let image = RowImage(before)
+        let key = id.lowercaseString
+        if let pending = imagesPending[table], let position = pending.firstIndex(where: { changes[$0].key == key }) {
+            setAfter(pending[position], image)
+            imagesPending[table]?.remove(at: position)
+        }
+        return image.hash
+    }
+
+    /// Keeps an inserted row as a sample while its table has few (dry runs only).
+    private mutating func recordSample(_ table: String, _ names: [String], _ values: [DatabaseValue]) {
         if dryRun, samples[table, default: []].count < Self.sampleLimit {
             var sample: [String: String] = [:]
             for (name, value) in zip(names, values) { sample[name] = value.stringValue ?? "NULL" }
@@ -155,7 +267,7 @@ public struct UpdaterContext {
         }
     }
 
-    private mutating func record(_ table: String, _ operation: RowChange.Operation, _ id: UUID) {
-        changes.append(RowChange(table: table, operation: operation, key: id.lowercaseString))
+    private mutating func record(_ change: RowChange) {
+        changes.append(change)
     }
 }

@@ -64,6 +64,7 @@ struct ConfigKeyTableTests {
     @Test func everyFieldHasAKeyAndEveryKeyAField() throws {
         var config = UpdaterConfig(seed: 1, api: .init(token: "a-token-of-sixteen"), scheduleAnchor: Date(timeIntervalSince1970: 0))
         config.executionConfig.retentionDays = 30
+        config.groundTruth.walSlot = "slot"
         let encoded = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as? [String: Any])
         let table = ConfigKeyTable.standard
         func leaves(_ object: [String: Any], under prefix: String) -> [String] {

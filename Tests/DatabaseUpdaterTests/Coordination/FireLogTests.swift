@@ -10,8 +10,8 @@ struct FireLogTests {
 
     private func executor(_ fixture: UpdaterFixture) async -> Executor {
         let manager = fixture.manager
-        return Executor(database: await manager.database, history: await manager.history, ledger: await manager.ledger,
-                        events: await manager.events, clock: SystemClock(), settings: .init())
+        return Executor(database: await manager.database, history: await manager.history, feed: await manager.feed,
+                        clock: SystemClock(), settings: .init())
     }
 
     private func request(_ trigger: ExecutionRecord.Trigger, seed: UInt64, dryRun: Bool = false) -> Executor.Request {

@@ -25,7 +25,9 @@ public struct FactoryScenario: Scenario {
 
     public init() {}
 
-    public func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws {
+    public let trackedTables = FactorySchema.trackedTables
+
+    public func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws -> [UUID: [RowChange]] {
         try FactorySeed.ensure(tenants, on: connection, now: now)
     }
 }

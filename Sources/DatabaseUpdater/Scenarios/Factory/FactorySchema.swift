@@ -22,7 +22,12 @@ enum FactorySchema {
     static let databases = ["customers", "crm", "inventory", "mes", "erp"]
 
     /// Every migration: the bookkeeping shared with every scenario (``FireLog``), then the factory's.
-    static let migrations: [Migration] = [FireLog.migration, FireLog.simulationTrigger, tables, indexes]
+    static let migrations: [Migration] = [FireLog.migration, FireLog.simulationTrigger, ChangeLog.migration, schema, indexes]
+
+    /// Every business table, each written through the change log (seed rows included).
+    static let trackedTables = ["customers.customers", "crm.products", "crm.orders", "crm.customer_interactions", "inventory.parts",
+                         "inventory.bom", "inventory.stock_movements", "mes.production_orders", "mes.stage_completions",
+                         "erp.employees", "erp.financial_transactions"]
 
     /// The production stages every product goes through, in order.
     static let stages = ["cutting", "assembly", "quality_check", "packaging"]
@@ -188,7 +193,7 @@ enum FactorySchema {
         """
     }
 
-    static let tables = Migration(
+    static let schema = Migration(
         version: 101, name: "factory: customers, crm, inventory, mes and erp tables",
         sqlite: ddl(.sqlite), postgres: ddl(.postgres)
     )

@@ -5,8 +5,9 @@ import Foundation
 /// `opening` stock movement), bills of materials, and 200 employees with stable salaries.
 ///
 /// Generated from the tenant's id alone, so every run of the same tenant starts from the same
-/// business. Seeding is set-up, not traffic: like the office's default tenant (migration 2) it is
-/// written when the database is prepared, not by an execution.
+/// business. Seeding is set-up, not traffic: it is written when the database is prepared, not by
+/// an execution; but its rows are in tables the updaters change, so it writes them through an
+/// ``UpdaterContext`` and they go to the change log (as updater `seed`) like any other row.
 enum FactorySeed {
     /// Customers in the pool at the start.
     static let customerCount = 500
@@ -14,22 +15,22 @@ enum FactorySeed {
     static let firstCustomerNumber: Int64 = 10_001
 
     /// Seeds every tenant that has no catalogue yet; tenants already seeded are left as they are.
-    static func ensure(_ tenants: [Tenant], on conn: any SQLConnection, now: Date) throws {
+    /// - Returns: the rows written, by tenant.
+    static func ensure(_ tenants: [Tenant], on conn: any SQLConnection, now: Date) throws -> [UUID: [RowChange]] {
+        var written: [UUID: [RowChange]] = [:]
         for tenant in tenants {
             let seeded = try conn.query("SELECT COUNT(*) AS n FROM crm.products WHERE tenant_id = $1", .uuid(tenant.id)).first?["n"].intValue ?? 0
-            if seeded == 0 { try seed(tenant, on: conn, now: now) }
+            if seeded == 0 { written[tenant.id] = try seed(tenant, on: conn, now: now) }
         }
+        return written
     }
 
-    private static func seed(_ tenant: Tenant, on conn: any SQLConnection, now: Date) throws {
+    private static func seed(_ tenant: Tenant, on conn: any SQLConnection, now: Date) throws -> [RowChange] {
         var rng = SeededRandom(runSeed: 0, tenant: tenant.id, updater: "factory.seed", fireTime: Date(timeIntervalSince1970: 0))
+        var context = UpdaterContext(tenant: tenant, fireTime: now, random: rng, dryRun: false, retentionDays: nil,
+                                     timeZone: TimeZone(identifier: "UTC")!, connection: conn)
         func insert(_ table: String, _ id: UUID, _ columns: KeyValuePairs<String, DatabaseValue>) throws {
-            var names = ["id", "tenant_id"], values: [DatabaseValue] = [.uuid(id), .uuid(tenant.id)]
-            for (name, value) in columns {
-                names.append(name)
-                values.append(value)
-            }
-            try conn.enqueue(UpdaterContext.insertSQL(table, names), values)
+            try context.insert(into: table, id: id, columns)
         }
         let stamp = DatabaseValue.timestamp(now)
 
@@ -84,6 +85,8 @@ enum FactorySeed {
                 employee += 1
             }
         }
+        try context.resolveImages()
+        return context.changes
     }
 
     /// A part's reorder point and order-up-to level, from its expected consumption: the reorder

@@ -16,7 +16,12 @@ public struct OfficeScenario: Scenario {
 
     public init() {}
 
-    public func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws {
+    /// Leads, activities and tickets; tenants, customers and ticket counters are set-up and bookkeeping.
+    public let trackedTables = ["business_records", "business_record_activities", "service_tickets"]
+
+    /// Seeds tenants, customers and counters, none of them tracked: nothing to log.
+    public func prepare(_ tenants: [Tenant], on connection: any SQLConnection, now: Date) throws -> [UUID: [RowChange]] {
         try OfficeTenants.ensure(tenants, on: connection, now: now)
+        return [:]
     }
 }

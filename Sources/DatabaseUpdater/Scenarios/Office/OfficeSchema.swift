@@ -16,10 +16,11 @@ public enum OfficeSchema {
     /// The first ticket number (`ST-1000`).
     public static let firstTicketNumber: Int64 = 1000
 
-    /// Every migration, in order. Version 3 is the updater's own bookkeeping in the target
-    /// database, the fire log (see ``FireLog``); version 4 indexes the updaters' repeated reads.
+    /// Every migration, in order. Versions 3, 5 and 6 are the updater's own bookkeeping in the
+    /// target database, the fire log (``FireLog``) and the change log (``ChangeLog``); version 4
+    /// indexes the updaters' repeated reads.
     public static let migrations: [Migration] = [initialSchema, seedDefaultTenant, FireLog.migration, oldestFirstIndexes,
-                                                  FireLog.simulationTrigger]
+                                                  FireLog.simulationTrigger, ChangeLog.migration]
 
     private static func tables(uuid: String, time: String, money: String) -> String {
         """

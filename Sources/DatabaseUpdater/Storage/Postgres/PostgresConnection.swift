@@ -131,27 +131,39 @@ public final class PostgresConnection: PooledConnection {
         inTransaction = true
     }
 
-    public func endTransaction(commit: Bool) throws(DatabaseError) {
+    @discardableResult
+    public func endTransaction(commit: Bool) throws(DatabaseError) -> [DatabaseRow] {
         inTransaction = false
         if beginQueued && queued.count == 1 {  // no statement ran: there is nothing to end
             queued = []
             beginQueued = false
-            return
+            return []
         }
+        let conn = try open()
         if beginQueued && commit {
             // The server has seen nothing of this transaction yet. Its statements go in one
             // pipeline ended by one Sync, which PostgreSQL runs as one implicit transaction:
             // committed at the Sync, or rolled back whole at the first error. BEGIN and COMMIT
             // would only be two more statements for the server to run (the usual execution is
             // then exactly one statement, as pgbench sends).
-            let conn = try open()
             let batch = Array(queued.dropFirst())
             queued = []
             beginQueued = false
-            PQclear(try send(conn, batch, cancellable: true))
-            return
+            let result = try send(conn, batch, cancellable: true)
+            defer { PQclear(result) }
+            return Self.rows(of: result)
+        }
+        if commit && !queued.isEmpty {
+            // The queued statements and the COMMIT in one pipeline; the last statement's rows are the answer.
+            let batch = queued + [try outgoing(conn, "COMMIT", [], cancellable: true)]
+            queued = []
+            beginQueued = false
+            let result = try send(conn, batch, cancellable: true, resultOf: batch.count - 2)
+            defer { PQclear(result) }
+            return Self.rows(of: result)
         }
         _ = try execute(commit ? "COMMIT" : "ROLLBACK", [], cancellable: commit)
+        return []
     }
 
     public func abandonTransaction() {
@@ -212,9 +224,10 @@ public final class PostgresConnection: PooledConnection {
     }
 
     /// Sends `batch` (one statement alone, or several in one pipeline and one sync) and waits
-    /// for every result. Returns the last statement's result; throws the first error (later
-    /// statements of a failed pipeline are not run by the server).
-    private func send(_ conn: OpaquePointer, _ batch: [Outgoing], cancellable: Bool) throws(DatabaseError) -> OpaquePointer {
+    /// for every result. Returns the result of the statement at `resultOf` (the last by
+    /// default); throws the first error (later statements of a failed pipeline are not run by the server).
+    private func send(_ conn: OpaquePointer, _ batch: [Outgoing], cancellable: Bool, resultOf: Int? = nil) throws(DatabaseError) -> OpaquePointer {
+        let wanted = resultOf ?? batch.count - 1
         if batch.count == 1 {
             guard sendPrepared(conn, batch[0]) else { throw connectionError(sql: batch[0].sql) }
             return try awaitResult(conn, sql: batch[0].sql, cancellable: cancellable)
@@ -231,7 +244,7 @@ public final class PostgresConnection: PooledConnection {
                 if status == PGRES_FATAL_ERROR || status == PGRES_NONFATAL_ERROR || status == PGRES_BAD_RESPONSE {
                     failure = failure ?? resultError(result, sql: statement.sql)
                     PQclear(result)
-                } else if index == batch.count - 1 && status != PGRES_PIPELINE_ABORTED {
+                } else if index == wanted && status != PGRES_PIPELINE_ABORTED {
                     if let last { PQclear(last) }
                     last = result
                 } else {
@@ -249,7 +262,7 @@ public final class PostgresConnection: PooledConnection {
             if let last { PQclear(last) }
             throw failure
         }
-        guard let last else { throw connectionError(sql: batch[batch.count - 1].sql) }
+        guard let last else { throw connectionError(sql: batch[wanted].sql) }
         return last
     }
 

@@ -133,12 +133,15 @@ public final class SQLiteConnection: PooledConnection {
         beginPending = true
     }
 
-    public func endTransaction(commit: Bool) throws(DatabaseError) {
+    /// Returns no rows: queued statements already ran, each when it was queued.
+    @discardableResult
+    public func endTransaction(commit: Bool) throws(DatabaseError) -> [DatabaseRow] {
         if beginPending {
             beginPending = false  // no statement ran: there is nothing to end
-            return
+            return []
         }
         _ = try execute(commit ? "COMMIT" : "ROLLBACK", [], cancellable: commit)
+        return []
     }
 
     public func abandonTransaction() {
