@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages updater needs when they are missing:
-# libpq-dev and libsqlite3-dev to build, postgresql for the test suite's throwaway cluster.
+# libpq-dev and libsqlite3-dev to build, postgresql (with wal2json) for the test suite's throwaway cluster.
 # sqlite3 (the shell) for the tests that compare dumps.
 # Non-interactive; uses sudo when not root.
 set -euo pipefail
@@ -11,6 +11,17 @@ pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)  # the simulation tests compare `sqlite3 FILE .dump`
+
+# wal2json, the output plugin `updater verify --wal` decodes the WAL with (its tests need it),
+# for the installed server's major version (known once postgresql is installed: a second pass).
+wal2json_missing() {
+  for bindir in /usr/lib/postgresql/*/bin; do
+    [ -x "$bindir/initdb" ] || continue
+    major=$(basename "$(dirname "$bindir")")
+    ls "/usr/lib/postgresql/$major/lib/wal2json.so" >/dev/null 2>&1 || echo "postgresql-$major-wal2json"
+  done
+}
+missing+=($(wal2json_missing))
 
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 
@@ -23,3 +34,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" pkg-config >/dev/null
+later=($(wal2json_missing))
+if [ ${#later[@]} -gt 0 ]; then "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${later[@]}" >/dev/null; fi

@@ -39,10 +39,10 @@ trap 'exit 130' INT TERM
   --auth-local=trust --auth-host=scram-sha-256 >"$workdir/initdb.log" 2>&1 \
   || { cat "$workdir/initdb.log" >&2; exit 1; }
 "${as_server[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w -t 60 start \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $workdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c wal_level=logical -c max_replication_slots=20" \
   >/dev/null || { cat "$workdir/server.log" >&2; exit 1; }
 "$bindir/psql" -h "$workdir" -p "$port" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
-  -c "CREATE ROLE updater LOGIN CREATEDB PASSWORD '$password'" \
+  -c "CREATE ROLE updater LOGIN CREATEDB REPLICATION PASSWORD '$password'" \
   -c "CREATE DATABASE updater_test OWNER updater" >/dev/null
 
 export UPDATER_TEST_POSTGRES_URL="postgresql://updater:$password@127.0.0.1:$port/updater_test"

@@ -66,15 +66,11 @@ extension ConfigKeyTable {
         .value("ledger.rowImages", \.ledger.rowImages, .bool,
                "Keep each changed row's full after-image in the change log (canonical JSON), besides its hashes."),
         .value("groundTruth.walSlot", \.groundTruth.walSlot,
-               .optional(.text("replication slot name", check: walSlotProblem), null: "none"), live: .restart,
+               .optional(.text("replication slot name", check: WALSlot.nameProblem), null: "none"), live: .restart,
                "PostgreSQL: a logical replication slot (wal2json) the service creates at start, for `updater verify --wal`."),
         tenants,
     ])
 
-    private static func walSlotProblem(_ name: String) -> String? {
-        name.range(of: "^[a-z0-9_]{1,63}$", options: .regularExpression) == nil
-            ? "must be 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot names)" : nil
-    }
 
     private static func databaseProblem(_ text: String) -> String? {
         do {

@@ -9,6 +9,12 @@ public enum WALSlot {
     /// The output plugin the slot decodes with.
     public static let plugin = "wal2json"
 
+    /// Why `name` cannot name a slot (PostgreSQL's rule), or nil when it can.
+    public static func nameProblem(_ name: String) -> String? {
+        name.range(of: "^[a-z0-9_]{1,63}$", options: .regularExpression) == nil
+            ? "must be 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot names)" : nil
+    }
+
     /// Creates the slot `name` unless it exists. Returns whether it created it.
     /// - Throws: ``DatabaseError`` with PostgreSQL's reason (`wal_level` not `logical`, wal2json
     ///   not installed, no replication privilege), or on SQLite.

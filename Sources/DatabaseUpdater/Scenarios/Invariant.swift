@@ -80,29 +80,15 @@ public enum InvariantChecker {
     public static func check(_ scenario: any Scenario, in database: any Database, timeZone: TimeZone,
                              retentionDays: Int?) async throws -> InvariantReport {
         let invariants = scenario.invariants
-        let expected = Set(scenario.migrations.map(\.version)), name = scenario.name
         // On SQLite, every file's read lock first, in the order a committing writer locks them
         // (main, then the attachments as attached): a check and a commit then never each hold a
         // file the other waits for.
         let lockOrder = ["main"] + scenario.databases
         let results = try await database.withConnection { connection -> [InvariantReport.Result] in
-            // A database the scenario's schema is not (fully) in has nothing to check: say so,
-            // rather than fail on the first missing table.
-            let applied = Set((try? connection.query("SELECT version FROM schema_migrations"))?.compactMap { $0["version"].intValue }
-                .map(Int.init) ?? [])
-            if !expected.isSubset(of: applied) {
-                throw DatabaseError(.migration, "the \(name) schema is not in this database yet (missing migrations "
-                    + "\(expected.subtracting(applied).sorted().map(String.init).joined(separator: ", "))): run updater migrate --scenario \(name)")
-            }
+            try scenario.requireSchema(on: connection)
             return try invariants.map { invariant in
                 let context = InvariantContext(connection: connection, timeZone: timeZone, retentionDays: retentionDays)
-                try connection.executeScript(connection.dialect == .postgres
-                                             ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN DEFERRED")
-                defer { try? connection.executeScript("ROLLBACK") }
-                if connection.dialect == .sqlite {
-                    for schema in lockOrder { _ = try connection.query("SELECT count(*) FROM \(schema).sqlite_master") }
-                }
-                var violations = try invariant.check(context)
+                var violations = try connection.readSnapshot(lockOrder: lockOrder) { try invariant.check(context) }
                 let total = violations.count
                 if violations.count > maxListed {
                     let more = violations.count - maxListed

@@ -43,3 +43,18 @@ public protocol Scenario: Sendable {
     /// What a monitor of this business would validate (``InvariantChecker``).
     var invariants: [Invariant] { get }
 }
+
+extension Scenario {
+    /// Throws unless every migration of the scenario is applied: a database its schema is not
+    /// (fully) in has nothing to check, and a check should say so rather than fail on the first
+    /// missing table.
+    public func requireSchema(on connection: any SQLConnection) throws(DatabaseError) {
+        let expected = Set(migrations.map(\.version))
+        let applied = Set((try? connection.query("SELECT version FROM schema_migrations"))?.compactMap { $0["version"].intValue }
+            .map(Int.init) ?? [])
+        if !expected.isSubset(of: applied) {
+            throw DatabaseError(.migration, "the \(name) schema is not in this database yet (missing migrations "
+                + "\(expected.subtracting(applied).sorted().map(String.init).joined(separator: ", "))): run updater migrate --scenario \(name)")
+        }
+    }
+}
