@@ -4,7 +4,8 @@ import Testing
 
 /// The service at a fire every second for several tenants, killed with SIGKILL at random
 /// moments and restarted each time: every fire takes effect at most once, the history agrees
-/// with the database, and ticket numbers stay gapless.
+/// with the database, ticket numbers stay gapless, and the change log (and its export) equals
+/// what committed: `updater verify` finds nothing.
 ///
 /// `CRASH_KILLS=N` sets the number of kills per engine (default 20); `CRASH_SEED=S` replays the
 /// same kill moments.
@@ -50,9 +51,14 @@ struct CrashTests {
         last.signal(SIGTERM)
         #expect(await last.waitForExit() == 0, "\(last.stderr) (\(replay))")
 
+        // The change log and the database agree after every kill, by updater verify's reckoning.
+        let verified = try await CommandRunner.run(["verify", "--config", config], in: folder)
+        #expect(verified.status == 0 && verified.stdout.contains("the log and the database agree"), "\(verified.stdout)\(verified.stderr) (\(replay))")
+
         let database = try await DatabaseFactory.open(location, poolSize: 1)
         do {
             try await verify(database, history: try await ServiceFixture.history(in: folder), replay: replay)
+            try await verifyLog(database, export: folder.appendingPathComponent("data/changes.jsonl"), replay: replay)
         } catch {
             await database.close()
             throw error
@@ -105,6 +111,27 @@ struct CrashTests {
             }
             #expect(next == 1000 + Int64(numbers.count), "tenant \(tenant) (\(replay))")
         }
+    }
+
+    /// The change log: gapless across every restart, an entry for each row of each committed
+    /// execution and none of any other, and the export equal to it.
+    private func verifyLog(_ database: any Database, export: URL, replay: String) async throws {
+        let entries = try await ChangeLog.read(after: 0, limit: 1_000_000, in: database)
+        #expect(entries.compactMap(\.seq) == (0..<entries.count).map { Int64($0) + 1 }, "gaps in the log (\(replay))")
+        let committed = try await database.withConnection { conn in
+            try conn.query("SELECT execution_id, row_counts FROM \(FireLog.table(conn.dialect))").map { row in
+                (row["execution_id"].uuidValue?.lowercaseString ?? "", row["row_counts"].stringValue ?? "[]")
+            }
+        }
+        let rowsByExecution = Dictionary(grouping: entries, by: \.execution).mapValues(\.count)
+        for (execution, counts) in committed {
+            let rows = (try? JSONDecoder().decode([ExecutionRecord.RowCount].self, from: Data(counts.utf8)))?.reduce(0) { $0 + $1.count } ?? -1
+            #expect(rowsByExecution[execution, default: 0] == rows, "execution \(execution): \(rows) rows, \(rowsByExecution[execution, default: 0]) log entries (\(replay))")
+        }
+        #expect(Set(rowsByExecution.keys).isSubset(of: Set(committed.map(\.0))), "log entries of executions that did not commit (\(replay))")
+        let exported = try String(contentsOf: export, encoding: .utf8).split(separator: "\n")
+            .map { try JSONDecoder().decode(ChangeEvent.self, from: Data($0.utf8)) }
+        #expect(exported == entries, "changes.jsonl: \(exported.count) entries, the log \(entries.count) (\(replay))")
     }
 
     private func count(_ database: any Database, _ sql: String) async throws -> Int {

@@ -31,9 +31,10 @@ public final class Broadcaster<Element: Sendable>: Sendable {
     public init() {}
 
     /// A stream of every value published from now on; it ends when the caller stops iterating.
-    public func subscribe() -> AsyncStream<Element> {
+    /// - Parameter bufferLimit: values kept for a slow subscriber before the oldest are dropped.
+    public func subscribe(bufferLimit: Int = Broadcaster.bufferLimit) -> AsyncStream<Element> {
         let id = Identifiers.next()
-        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(Self.bufferLimit))
+        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(max(1, bufferLimit)))
         continuation.onTermination = { [weak self] _ in
             self?.remove(id)
         }

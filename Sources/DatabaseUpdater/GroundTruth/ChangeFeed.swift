@@ -80,10 +80,10 @@ public final class ChangeFeed: Sendable {
     }
 
     /// Every entry after `seq`, from the log, then live as they commit. A subscriber that falls
-    /// more than ``Broadcaster/bufferLimit`` entries behind gets a ``ChangeSubscription/Item/gap(_:)``
-    /// marker and the skipped entries from the log: nothing is lost.
-    public func subscribe(after seq: Int64) -> ChangeSubscription {
-        ChangeSubscription(after: seq, live: live.subscribe(), database: database)
+    /// more than `bufferLimit` entries behind gets a ``ChangeSubscription/Item/gap(_:)`` marker
+    /// and the skipped entries from the log: nothing is lost.
+    public func subscribe(after seq: Int64, bufferLimit: Int = ChangeEventBus.bufferLimit) -> ChangeSubscription {
+        ChangeSubscription(after: seq, live: live.subscribe(bufferLimit: bufferLimit), database: database)
     }
 
     /// Ends the live subscribers' streams.

@@ -65,7 +65,9 @@ public struct ChangeSubscription: AsyncSequence, Sendable {
                 if replaying {
                     page = try await ChangeLog.read(after: last, limit: ChangeSubscription.pageSize, in: database)
                     pageIndex = 0
-                    if page.isEmpty { replaying = false }
+                    // A short page is the end of the log: whatever commits later is in the live
+                    // stream, subscribed before this read (and what both hold is skipped once).
+                    if page.count < ChangeSubscription.pageSize { replaying = false }
                     continue
                 }
                 guard let event = await live.next() else { return nil }
