@@ -53,6 +53,35 @@ struct GroundTruthCommandTests {
         #expect(elle.stdout.split(separator: "\n").count == transactions.count && elle.stdout.hasPrefix("{:index 0, :type :ok"), "\(elle.stdout)")
     }
 
+    /// A service and one-off executions beside it, both exporting to one changes.jsonl: each
+    /// entry once, in sequence order, the file equal to the log.
+    @Test func twoProcessesExportEachEntryOnceInOrder() async throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try ServiceFixture.writeConfig("""
+            database: "sqlite:\(folder.path)/office.sqlite"
+            scheduleConfig:
+              serviceTickets: "* * * * * *"
+              newLeads: "* * * * * *"
+            shutdownGracePeriodSeconds: 5
+            """, in: folder)
+        let service = try ServiceProcess(["start", "--config", config, "--no-api"], in: folder)
+        #expect(await service.waitForLines(2, where: { $0.contains("succeeded") }), "\(service.stderr)")
+        for day in 1...4 {
+            let run = try await CommandRunner.run(["execute", "business_record_activities", "--config", config,
+                                                   "--at", "2026-03-0\(day)T09:00:00Z"], in: folder)
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        }
+        #expect(await service.waitForLines(2, where: { $0.contains("succeeded") }), "\(service.stderr)")
+        service.signal(SIGTERM)
+        #expect(await service.waitForExit() == 0)
+        let exported = try await CommandRunner.run(["ledger", "export", "--config", config], in: folder)
+        let file = try String(contentsOf: folder.appendingPathComponent("data/changes.jsonl"), encoding: .utf8)
+        #expect(exported.status == 0 && !file.isEmpty && file == exported.stdout,
+                "file \(file.split(separator: "\n").count) lines, log \(exported.stdout.split(separator: "\n").count)")
+        #expect(file.contains("\"updater\":\"business_record_activities\""))
+    }
+
     @Test func verifyWalAgreesOnCleanTrafficAndFindsAnotherClientsWrite() async throws {
         let folder = try CommandRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

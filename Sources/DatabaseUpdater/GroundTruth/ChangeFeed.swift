@@ -24,6 +24,8 @@ public final class ChangeFeed: Sendable {
         /// Entries waiting for earlier ones, by their first sequence number.
         var waiting: [Int64: [ChangeEvent]] = [:]
         var fillScheduled = false
+        /// Set by ``finish()``: no more reading from the log.
+        var finished = false
     }
 
     private let state = Mutex(State())
@@ -44,7 +46,7 @@ public final class ChangeFeed: Sendable {
         let scheduleFill = state.withLock { state -> Bool in
             state.waiting[first] = events
             release(&state)
-            guard !state.waiting.isEmpty, state.next != nil, !state.fillScheduled else { return false }
+            guard !state.waiting.isEmpty, state.next != nil, !state.fillScheduled, !state.finished else { return false }
             state.fillScheduled = true
             return true
         }
@@ -86,8 +88,9 @@ public final class ChangeFeed: Sendable {
         ChangeSubscription(after: seq, live: live.subscribe(bufferLimit: bufferLimit), database: database)
     }
 
-    /// Ends the live subscribers' streams.
+    /// Ends the live subscribers' streams, and any wait for missing entries.
     public func finish() {
+        state.withLock { $0.finished = true }
         live.finish()
     }
 
@@ -113,7 +116,7 @@ public final class ChangeFeed: Sendable {
         try? await Task.sleep(for: Self.fillDelay)
         let missing = state.withLock { state -> (after: Int64, before: Int64)? in
             state.fillScheduled = false
-            guard let next = state.next, let waiting = state.waiting.keys.min() else { return nil }
+            guard !state.finished, let next = state.next, let waiting = state.waiting.keys.min() else { return nil }
             return (next - 1, waiting)
         }
         guard let missing else { return }
@@ -126,9 +129,13 @@ public final class ChangeFeed: Sendable {
                 after = end
             }
         } catch {
-            logger.warning("could not read the change log to fill a gap", metadata: ["error": "\(error)"])
-            state.withLock { $0.fillScheduled = true }
-            Task { await fillGap() }
+            logger.warning("could not read the change log to fill a gap; trying again", metadata: ["error": "\(error)"])
+            let again = state.withLock { state -> Bool in
+                guard !state.finished, !state.fillScheduled else { return false }
+                state.fillScheduled = true
+                return true
+            }
+            if again { Task { await fillGap() } }
         }
     }
 
