@@ -22,7 +22,7 @@ pg_databases=$("${UPDATER_TEST_POSTGRES_BINDIR:-/usr/bin}/psql" -h "$UPDATER_TES
   -U postgres -d postgres -qAt -c "SELECT count(*) FROM pg_database WHERE datname LIKE 't\_%'" 2>/dev/null || echo 0)
 summary=$(grep -E 'Test run with [0-9]+ tests' "$log" | tail -1)
 # The failing tests and their first issue lines, repeated at the end where CI's tail shows them.
-failures=$(grep -E '✘ (Test|Suite) .*(failed|recorded an issue)|error: .*XCTAssert|: error: ' "$log" | head -40)
+failures=$(grep -E '✘ (Test|Suite) .*(failed|recorded an issue)|error: .*XCTAssert|: error: ' "$log" | awk '!seen[$0]++' | head -40)
 rm -f "$log"
 echo
 echo "PostgreSQL: $pg_databases fresh test databases were created and used by this run."

@@ -471,7 +471,9 @@ public actor DatabaseUpdaterManager: Service {
         await scheduler?.settle(at: instant)
     }
 
-    /// Closes the database, the history and the ledger without waiting for anything.
+    /// Closes the database, the history and the ledger without waiting for anything but one
+    /// read: entries the export still lacks (written by another process, or waiting for one
+    /// that was) are appended from the log first, when the database answers.
     public func close() async {
         await scheduler?.releaseWaiters()
         background.forEach { $0.cancel() }
@@ -479,6 +481,7 @@ public actor DatabaseUpdaterManager: Service {
         for task in background { await task.value }
         background = []
         records.finish()
+        if health.state.reachable { _ = try? await feed.catchUp() }
         feed.finish()
         await database.close()
         await history.close()

@@ -35,68 +35,85 @@ public enum LogVerifier {
     }
 
     /// Checks the log of `database` against its tables (`scenario`'s tracked ones and any the log names).
+    ///
+    /// The snapshot only reads (on SQLite's rollback-journal files a reader holds up writers'
+    /// commits, so it is kept short); hashing and comparing happen after it is released.
     public static func verify(_ scenario: any Scenario, in database: any Database, scope: Scope) async throws -> LogReport {
         let lockOrder = ["main"] + scenario.databases
         let tenants = Set(scope.tenants.map(\.lowercaseString))
-        return try await database.withConnection { conn in
+        let (entries, tablesRead) = try await database.withConnection { conn in
             try scenario.requireSchema(on: conn)
-            return try conn.readSnapshot(lockOrder: lockOrder) {
-                var expected: [String: [String: Expected]] = [:]
-                var entries = 0, last: Int64 = 0
+            return try conn.readSnapshot(lockOrder: lockOrder) { () throws -> ([ChangeEvent], [(table: String, rows: [DatabaseRow])]) in
+                var entries: [ChangeEvent] = []
+                var last: Int64 = 0
                 while true {
                     let page = try ChangeLog.read(after: last, limit: 20_000, on: conn)
                     guard let end = page.last?.seq else { break }
-                    for event in page where tenants.contains(event.tenant) {
-                        guard let seq = event.seq else { continue }
-                        entries += 1
-                        expected[event.table, default: [:]][event.key] = Expected(
-                            seq: seq, tenant: event.tenant, after: event.operation == .delete ? nil : event.after, committedAt: event.timestamp)
-                    }
+                    entries += page
                     last = end
                 }
-                var report = LogReport(entries: entries, lastSequence: last, partial: scope.isPartial)
-                let tables = Set(scenario.trackedTables).union(expected.keys).sorted()
+                let tables = Set(scenario.trackedTables).union(entries.map(\.table)).sorted()
+                var read: [(table: String, rows: [DatabaseRow])] = []
                 for table in tables {
-                    var logged = expected[table] ?? [:]
-                    if scope.isPartial {
-                        logged = logged.filter { _, entry in
-                            entry.seq > (scope.sinceSequence ?? 0) && entry.committedAt >= (scope.sinceTime?.timeIntervalSince1970 ?? -.infinity)
-                        }
-                    }
                     // The tenant as text, cast to the column's type (uuid or text) on PostgreSQL.
                     let cast = conn.dialect == .postgres ? "::" + (try KeyColumnTypes.of(table, on: conn).tenant) : ""
+                    var rows: [DatabaseRow] = []
                     for tenant in scope.tenants {
-                        for row in try conn.query("SELECT * FROM \(table) WHERE tenant_id = $1\(cast)", .text(tenant.lowercaseString)) {
-                            guard let key = row["id"].stringValue else { continue }
-                            report.rowsChecked += 1
-                            let hash = RowImage(row).hash
-                            guard let entry = logged.removeValue(forKey: key) else {
-                                // A partial check cannot tell a row the log does not know from one changed before its range.
-                                if scope.isPartial { continue }
-                                report.add(.init(kind: .unexpected, table: table, key: key, tenant: tenant.lowercaseString, seq: nil,
-                                                 logged: nil, found: hash))
-                                continue
-                            }
-                            if let after = entry.after {
-                                if after != hash {
-                                    report.add(.init(kind: .contentDiffers, table: table, key: key, tenant: entry.tenant, seq: entry.seq,
-                                                     logged: after, found: hash))
-                                }
-                            } else {
-                                report.add(.init(kind: .unexpected, table: table, key: key, tenant: entry.tenant, seq: entry.seq,
-                                                 logged: nil, found: hash))
-                            }
-                        }
+                        rows += try conn.query("SELECT * FROM \(table) WHERE tenant_id = $1\(cast)", .text(tenant.lowercaseString))
                     }
-                    for (key, entry) in logged.sorted(by: { $0.value.seq < $1.value.seq }) where entry.after != nil {
-                        report.add(.init(kind: .missing, table: table, key: key, tenant: entry.tenant, seq: entry.seq,
-                                         logged: entry.after, found: nil))
-                    }
+                    read.append((table, rows))
                 }
-                report.tables = tables
-                return report
+                return (entries, read)
             }
         }
+        return compare(entries: entries.filter { tenants.contains($0.tenant) }, lastSequence: entries.last?.seq ?? 0,
+                       tables: tablesRead, scope: scope)
+    }
+
+    /// The log's last word on each key against the rows read.
+    static func compare(entries: [ChangeEvent], lastSequence: Int64, tables: [(table: String, rows: [DatabaseRow])], scope: Scope) -> LogReport {
+        var expected: [String: [String: Expected]] = [:]
+        for event in entries {
+            guard let seq = event.seq else { continue }
+            expected[event.table, default: [:]][event.key] = Expected(
+                seq: seq, tenant: event.tenant, after: event.operation == .delete ? nil : event.after, committedAt: event.timestamp)
+        }
+        var report = LogReport(entries: entries.count, lastSequence: lastSequence, partial: scope.isPartial)
+        report.tables = tables.map(\.table)
+        for (table, rows) in tables {
+            var logged = expected[table] ?? [:]
+            if scope.isPartial {
+                logged = logged.filter { _, entry in
+                    entry.seq > (scope.sinceSequence ?? 0) && entry.committedAt >= (scope.sinceTime?.timeIntervalSince1970 ?? -.infinity)
+                }
+            }
+            for row in rows {
+                guard let key = row["id"].stringValue else { continue }
+                report.rowsChecked += 1
+                let hash = RowImage(row).hash
+                guard let entry = logged.removeValue(forKey: key) else {
+                    // A partial check cannot tell a row the log does not know from one changed before its range.
+                    if scope.isPartial { continue }
+                    report.add(.init(kind: .unexpected, table: table, key: key, tenant: row["tenant_id"].stringValue ?? "", seq: nil,
+                                     logged: nil, found: hash))
+                    continue
+                }
+                if let after = entry.after {
+                    if after != hash {
+                        report.add(.init(kind: .contentDiffers, table: table, key: key, tenant: entry.tenant, seq: entry.seq,
+                                         logged: after, found: hash))
+                    }
+                } else {
+                    report.add(.init(kind: .unexpected, table: table, key: key, tenant: entry.tenant, seq: entry.seq,
+                                     logged: nil, found: hash))
+                }
+            }
+            for (key, entry) in logged.sorted(by: { $0.value.seq < $1.value.seq }) where entry.after != nil {
+                report.add(.init(kind: .missing, table: table, key: key, tenant: entry.tenant, seq: entry.seq,
+                                 logged: entry.after, found: nil))
+            }
+        }
+        return report
     }
 }
 
