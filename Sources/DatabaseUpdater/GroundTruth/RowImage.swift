@@ -38,24 +38,50 @@ public struct RowImage: Sendable, Hashable {
 
     /// The canonical JSON text.
     public var canonicalText: String {
-        var bytes: [UInt8] = [UInt8(ascii: "{")]
-        bytes.reserveCapacity(64 * columns.count)
-        for (index, name) in columns.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            JSONCoding.appendQuoted(name, to: &bytes)
-            bytes.append(UInt8(ascii: ":"))
-            if let value = columns[name] ?? nil { JSONCoding.appendQuoted(value, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
-        }
-        bytes.append(UInt8(ascii: "}"))
-        return String(decoding: bytes, as: UTF8.self)
+        let names = columns.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        return String(decoding: Self.canonicalBytes(names.map { ($0, columns[$0] ?? nil) }), as: UTF8.self)
     }
 
     /// SHA-256 of the canonical text, lower-case hex.
     public var hash: String { Self.hash(canonicalText: canonicalText) }
 
+    /// The canonical text of a result row, made straight from it (no dictionary: `verify` and
+    /// every logged change make one per row).
+    public static func canonicalText(of row: DatabaseRow) -> String {
+        String(decoding: canonicalBytes(of: row), as: UTF8.self)
+    }
+
+    /// ``hash`` of a result row, made straight from it.
+    public static func hash(of row: DatabaseRow) -> String {
+        hash(bytes: canonicalBytes(of: row))
+    }
+
+    private static func canonicalBytes(of row: DatabaseRow) -> [UInt8] {
+        let order = row.columns.indices.sorted { row.columns[$0].utf8.lexicographicallyPrecedes(row.columns[$1].utf8) }
+        return canonicalBytes(order.map { (row.columns[$0], text(row.values[$0])) })
+    }
+
+    /// `{"name":"text",…}` from name–text pairs already in key order.
+    private static func canonicalBytes(_ pairs: [(String, String?)]) -> [UInt8] {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(64 * pairs.count)
+        for (index, (name, value)) in pairs.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONCoding.appendQuoted(name, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            if let value { JSONCoding.appendQuoted(value, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
     /// SHA-256 of `canonicalText`, lower-case hex.
     public static func hash(canonicalText: String) -> String {
-        let digest = SHA256.hash(data: Data(canonicalText.utf8))
+        hash(bytes: Array(canonicalText.utf8))
+    }
+
+    private static func hash(bytes: [UInt8]) -> String {
+        let digest = SHA256.hash(data: bytes)
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)

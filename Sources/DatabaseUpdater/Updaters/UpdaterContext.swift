@@ -201,7 +201,7 @@ public struct UpdaterContext {
                 for row in rows { if let key = row["id"].stringValue { byKey[key] = row } }
                 for index in chunk {
                     guard let row = byKey[changes[index].key] else { continue }
-                    setAfter(index, RowImage(row))
+                    setAfter(index, row)
                 }
             }
         }
@@ -232,30 +232,30 @@ public struct UpdaterContext {
     /// A change with its images hashed (and the after-image kept when asked).
     private func change(_ table: String, _ operation: RowChange.Operation, _ id: UUID, before: String?, after: DatabaseRow?) -> RowChange {
         var change = RowChange(table: table, operation: operation, key: id.lowercaseString, before: before)
-        if let after {
-            let image = RowImage(after).canonicalText
-            change.after = RowImage.hash(canonicalText: image)
-            if imagesKept { change.image = image }
-        }
+        if let after { (change.after, change.image) = images(after) }
         return change
     }
 
-    private mutating func setAfter(_ index: Int, _ image: RowImage) {
-        let text = image.canonicalText
-        changes[index].after = RowImage.hash(canonicalText: text)
-        if imagesKept { changes[index].image = text }
+    /// The after-hash of `row`, and its canonical text when images are kept.
+    private func images(_ row: DatabaseRow) -> (hash: String, image: String?) {
+        guard imagesKept else { return (RowImage.hash(of: row), nil) }
+        let text = RowImage.canonicalText(of: row)
+        return (RowImage.hash(canonicalText: text), text)
+    }
+
+    private mutating func setAfter(_ index: Int, _ row: DatabaseRow) {
+        (changes[index].after, changes[index].image) = images(row)
     }
 
     /// The hash of `before`; and when it is the first image seen of a row this execution inserted
     /// on PostgreSQL, it is that insert's after-image too.
     private mutating func resolvePending(_ table: String, _ id: UUID, before: DatabaseRow) -> String {
-        let image = RowImage(before)
         let key = id.lowercaseString
         if let pending = imagesPending[table], let position = pending.firstIndex(where: { changes[$0].key == key }) {
-            setAfter(pending[position], image)
+            setAfter(pending[position], before)
             imagesPending[table]?.remove(at: position)
         }
-        return image.hash
+        return RowImage.hash(of: before)
     }
 
     /// Keeps an inserted row as a sample while its table has few (dry runs only).

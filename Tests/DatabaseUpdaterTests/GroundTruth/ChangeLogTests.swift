@@ -164,6 +164,8 @@ struct ChangeLogTests {
         // What the documented Python one-liner gives for the same row.
         #expect(image.hash == "d007d5f41e8d0449870c80beababced1a9b8035cb5b690352b4ee86824ea10d4")
         #expect(RowImage(canonicalText: image.canonicalText) == image)
+        let row = DatabaseRow(columns: ["b", "a"], values: [.text("x"), .integer(1)])
+        #expect(RowImage.hash(of: row) == RowImage(row).hash && RowImage.canonicalText(of: row) == #"{"a":"1","b":"x"}"#)
         // The same execution on SQLite and PostgreSQL logs the same hashes.
         var hashes: [[String?]] = []
         for engine in Engine.allCases {
