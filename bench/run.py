@@ -193,7 +193,10 @@ def timed(command, **kwargs):
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kwargs)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:2])} … failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        # The head says why (a crash's message comes before its backtrace), the tail how it ended.
+        err = done.stderr.strip()
+        shown = err if len(err) <= 6000 else err[:4000] + "\n[…]\n" + err[-1500:]
+        raise SystemExit(f"{' '.join(command[:2])} … failed ({done.returncode}):\n{shown}")
     return elapsed
 
 
