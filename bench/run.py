@@ -7,8 +7,9 @@
                              # (run.py --only ground-truth [--quick]; writes bench/results-ground-truth.json)
 
 Run inside scripts/with-test-postgres.sh (make does this): it needs UPDATER_TEST_POSTGRES_URL.
-Each pair runs alternately (ours, peer, ours, peer, ...) for at least 5 rounds; medians are
-compared, so each figure is a ratio measured under the same conditions. Writes BENCHMARKS.md
+Each pair runs alternately (ours, peer, ours, peer, ...) for at least 5 rounds (the ground
+truth's rows: 3 with --quick); medians are compared, so each figure is a ratio measured under the
+same conditions. Writes BENCHMARKS.md
 (the table, then bench/notes.md) and bench/results.json.
 """
 import argparse
