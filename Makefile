@@ -2,12 +2,14 @@
 SWIFT ?= swift
 BIN := .build/debug/updater
 
-.PHONY: run test deps build bench bench-quick bench-cron soak fuzz clean help
+.PHONY: run test deps build bench bench-quick bench-ground-truth bench-cron soak fuzz clean help
 
 help:
 	@echo "make run         build and start the service on the embedded SQLite default, demo schedules (Config/demo.yaml)"
 	@echo "make test        the whole suite, against real SQLite files and a throwaway PostgreSQL cluster"
 	@echo "make bench       ours against pgbench, sqlite3, Faker and croniter; writes BENCHMARKS.md (make bench-quick: under 3 minutes)"
+	@echo "make bench-ground-truth  only the ground truth's rows: executions/s with the change log against without, verify over 1M entries"
+	@echo "                 (GROUND_TRUTH_ARGS=--quick: 2,000 executions and 100,000 entries, 3 rounds)"
 	@echo "make bench-cron  next-fire evaluations per second (release build)"
 	@echo "make soak        the release service for SOAK_MINUTES (60) under API load: RSS, fds, threads must stay flat (soak-results/)"
 	@echo "make fuzz        libFuzzer on the cron parser and the configuration loader, FUZZ_SECONDS (60) per target; fails on a crash, leak, timeout or OOM"
@@ -33,13 +35,25 @@ bench: deps
 	scripts/bench-deps.sh
 	$(SWIFT) build -c release --product UpdaterBenchmark
 	$(SWIFT) build -c release --product CronBenchmark
+	$(SWIFT) build -c release --product updater
 	scripts/with-test-postgres.sh python3 bench/run.py
 
 bench-quick: deps
 	scripts/bench-deps.sh
 	$(SWIFT) build -c release --product UpdaterBenchmark
 	$(SWIFT) build -c release --product CronBenchmark
+	$(SWIFT) build -c release --product updater
 	scripts/with-test-postgres.sh python3 bench/run.py --quick
+
+## The change log's cost (executions/s with it against UPDATER_BENCHMARK_CHANGE_LOG=off, both engines)
+## and updater verify over a log of 1,000,000 entries (UPDATER_BENCH_VERIFY_ENTRIES=N) against reading
+## the same tables with sqlite3 / psql COPY. Writes bench/results-ground-truth.json; see bench/notes.md.
+GROUND_TRUTH_ARGS ?=
+bench-ground-truth: deps
+	scripts/bench-deps.sh
+	$(SWIFT) build -c release --product UpdaterBenchmark
+	$(SWIFT) build -c release --product updater
+	scripts/with-test-postgres.sh python3 bench/run.py --only ground-truth $(GROUND_TRUTH_ARGS)
 
 bench-cron: deps
 	$(SWIFT) build -c release --product CronBenchmark

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Benchmarks against the tools users would reach for instead, side by side in one run.
 
-    make bench          # full: 20,000 executions per round, 30 s of scheduling, a simulated year x 100 tenants
-    make bench-quick    # the same pairs, smaller (under 3 minutes)
+    make bench               # full: 20,000 executions per round, 30 s of scheduling, a simulated year x 100 tenants
+    make bench-quick         # the same pairs, smaller (under 3 minutes)
+    make bench-ground-truth  # only the ground truth's rows: the change log on against off, verify over 1M entries
+                             # (run.py --only ground-truth [--quick]; writes bench/results-ground-truth.json)
 
 Run inside scripts/with-test-postgres.sh (make does this): it needs UPDATER_TEST_POSTGRES_URL.
-Each pair runs alternately (ours, peer, ours, peer, ...) for at least 5 rounds; medians are
-compared, so each figure is a ratio measured under the same conditions. Writes BENCHMARKS.md
+Each pair runs alternately (ours, peer, ours, peer, ...) for at least 5 rounds (the ground
+truth's rows: 3 with --quick); medians are compared, so each figure is a ratio measured under the
+same conditions. Writes BENCHMARKS.md
 (the table, then bench/notes.md) and bench/results.json.
 """
 import argparse
@@ -27,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, ".build", "release", "UpdaterBenchmark")
 CRON = os.path.join(ROOT, ".build", "release", "CronBenchmark")
+UPDATER = os.path.join(ROOT, ".build", "release", "updater")
 VENV_PYTHON = os.path.join(ROOT, "bench", ".venv", "bin", "python")
 TENANT = "550e8400-e29b-41d4-a716-446655440000"
 
@@ -58,8 +62,22 @@ def ours_office(kind, database, days, tenants):
     return run_json([BENCH, kind, "--database", database, "--days", str(days), "--tenants", str(tenants),
                      "--concurrency", concurrency])
 
-def ours_executions(database, count, concurrency):
-    return run_json([BENCH, "executions", "--database", database, "--count", str(count), "--concurrency", str(concurrency)])["ours"]
+def ours_executions(database, count, concurrency, change_log=True):
+    """Executions/s; with `change_log` False, UPDATER_BENCHMARK_CHANGE_LOG=off: the executions skip
+    the change log's statement (the only thing it switches off). The run must show it: every timed
+    execution wrote one log entry, or none."""
+    env = dict(os.environ)
+    env.pop("UPDATER_BENCHMARK_CHANGE_LOG", None)
+    if not change_log:
+        env["UPDATER_BENCHMARK_CHANGE_LOG"] = "off"
+    out = subprocess.run([BENCH, "executions", "--database", database, "--count", str(count), "--concurrency", str(concurrency)],
+                         check=True, capture_output=True, text=True, env=env).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    written, expected = result.get("log_entries_written"), count if change_log else 0
+    if written != expected:
+        raise SystemExit(f"UpdaterBenchmark executions (change log {'on' if change_log else 'off'}) wrote {written} change-log "
+                         f"entries for {count} executions, expected {expected}")
+    return result["ours"]
 
 
 PGBENCH_SCRIPT = f"""\\set n random(1, 9)
@@ -163,6 +181,87 @@ def peer_croniter(seconds):
                                 check=True, capture_output=True, text=True).stdout)
 
 
+# --- the ground truth's cost, and verify's speed ---------------------------------------------
+
+def verify_entries(quick):
+    """Log entries for the verify_1m_* rows: UPDATER_BENCH_VERIFY_ENTRIES, else 100,000 with --quick, else 1,000,000."""
+    return int(os.environ.get("UPDATER_BENCH_VERIFY_ENTRIES") or (100_000 if quick else 1_000_000))
+
+
+def timed(command, **kwargs):
+    """Wall-clock seconds of a command that must succeed; its output is discarded."""
+    started = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kwargs)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        # The head says why (a crash's message comes before its backtrace), the tail how it ended.
+        err = done.stderr.strip()
+        shown = err if len(err) <= 6000 else err[:4000] + "\n[…]\n" + err[-1500:]
+        raise SystemExit(f"{' '.join(command[:2])} … failed ({done.returncode}):\n{shown}")
+    return elapsed
+
+
+def ground_truth_rows(add, rounds, count, entries, workdir):
+    # 1. The change log's cost: the same executions with it and without it (UPDATER_BENCHMARK_CHANGE_LOG=off),
+    #    alternately; a fresh SQLite file per run as sqlite_executions, one PostgreSQL database per side as pg_executions_*.
+    def sqlite_run(change_log):
+        return ours_executions(f"sqlite:{workdir}/gt-{uuid.uuid4().hex[:6]}.sqlite", count, 1, change_log)
+    o, p, a, b = alternate(rounds, lambda: sqlite_run(True), lambda: sqlite_run(False))
+    add("ground_truth_cost_sqlite", f"executions/s on a SQLite file with the change log (ours) and without it (peer: "
+        f"UPDATER_BENCHMARK_CHANGE_LOG=off), 1 connection, {count} per round", o, p, "executions/s", 0.9,
+        runs={"ours": a, "peer": b})
+    with_log, without_log = fresh_postgres(), fresh_postgres()
+    for database, change_log in [(with_log, True), (without_log, False)]:
+        ours_executions(database, 10, 2, change_log)  # migrate before timing
+    o, p, a, b = alternate(rounds, lambda: ours_executions(with_log, count, 2, True),
+                           lambda: ours_executions(without_log, count, 2, False))
+    add("ground_truth_cost_pg", f"executions/s into PostgreSQL with the change log (ours) and without it (peer: "
+        f"UPDATER_BENCHMARK_CHANGE_LOG=off), 2 connections, {count} per round", o, p, "executions/s", 0.9,
+        runs={"ours": a, "peer": b})
+
+    # 2. `updater verify` (the release binary, --database URL only: the log check, then the office's invariants) over a
+    #    log of `entries` entries, one per service_tickets row of the default tenant, against reading the same two tables
+    #    with the engine's own shell. One `UpdaterBenchmark verify` first says how the time splits (LogVerifier.verify,
+    #    then the invariants, in-process) and warms the page cache for both sides.
+    for engine in ["sqlite", "pg"]:
+        if engine == "sqlite":
+            path = os.path.join(workdir, "verify.sqlite")
+            database = f"sqlite:{path}"
+            peer_command = ["sqlite3", path, "SELECT * FROM updater_changes; SELECT * FROM service_tickets;"]
+        else:
+            database = fresh_postgres()
+            peer_command = ["psql", database, "-qAt", "-v", "ON_ERROR_STOP=1",
+                            "-c", "COPY (SELECT * FROM updater.changes) TO STDOUT", "-c", "COPY (SELECT * FROM service_tickets) TO STDOUT"]
+        fill = run_json([BENCH, "fill-log", "--database", database, "--entries", str(entries)])
+        if fill["entries"] != entries:
+            raise SystemExit(f"fill-log made a log of {fill['entries']} entries, not {entries}")
+        print(f"verify_1m_{engine}: a log of {fill['entries']:,} entries made in {fill['seconds']:.1f} s", flush=True)
+        # Settle the new rows first, so that no side's first round pays for it: PostgreSQL's hint
+        # bits and visibility map (VACUUM), SQLite's WAL folded into the file.
+        if engine == "pg":
+            subprocess.run(["psql", database, "-qAtc", "VACUUM ANALYZE service_tickets, updater.changes"], check=True, capture_output=True)
+        else:
+            subprocess.run(["sqlite3", path, "PRAGMA wal_checkpoint(TRUNCATE);"], check=True, capture_output=True)
+        split = run_json([BENCH, "verify", "--database", database])
+        if split["entries"] != entries or split["rows_checked"] < entries:
+            raise SystemExit(f"verify read {split['entries']} entries and {split['rows_checked']} rows, expected {entries}")
+        # cwd: a folder without updater.yaml, so --database alone configures it; exit 0 only if log and invariants pass.
+        o, p, a, b = alternate(rounds, lambda: timed([UPDATER, "verify", "--database", database], cwd=workdir),
+                               lambda: timed(peer_command))
+        add(f"verify_1m_{engine}", f"seconds for `updater verify --database URL` over a change log of {entries:,} entries and "
+            f"their {split['rows_checked']:,} rows ({'a SQLite file' if engine == 'sqlite' else 'PostgreSQL'}; in-process: the "
+            f"log check {split['ours']:.1f} s, the invariants {split['invariants_seconds']:.1f} s, peak RSS "
+            f"{split['peak_rss_mb']:,.0f} MB); peer: "
+            + ("`sqlite3 FILE 'SELECT * FROM updater_changes; SELECT * FROM service_tickets;' > /dev/null`" if engine == "sqlite"
+               else "`psql -c 'COPY (SELECT * FROM updater.changes) TO STDOUT' -c 'COPY (SELECT * FROM service_tickets) TO STDOUT' > /dev/null`"),
+            o, p, "s", 0.33, lower_is_better=True, runs={"ours": a, "peer": b, "split": split, "fill": fill})
+        if engine == "pg":
+            subprocess.run(["psql", os.environ["UPDATER_TEST_POSTGRES_URL"], "-qAtc",
+                            f"DROP DATABASE {database.rsplit('/', 1)[1]}"], capture_output=True)
+        else:
+            os.remove(path)
+
+
 # --- the run ---------------------------------------------------------------------------------
 
 def alternate(rounds, ours, peer):
@@ -187,6 +286,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", choices=["ground-truth"],
+                        help="run only these rows and write bench/results-ground-truth.json (BENCHMARKS.md is left alone)")
     parser.add_argument("--notes-only", action="store_true",
                         help="rewrite BENCHMARKS.md from bench/results.json and bench/notes.md without running anything")
     args = parser.parse_args()
@@ -201,16 +302,25 @@ def main():
     workdir = tempfile.mkdtemp(prefix="updater-bench-")
     rows = []
 
-    def add(name, what, ours, peer, unit, goal_ratio, extra_goal=None, runs=None):
-        ratio = ours / peer if peer else None
+    def add(name, what, ours, peer, unit, goal_ratio, extra_goal=None, runs=None, lower_is_better=False):
+        # A time (lower is better) is compared the other way round: peer / ours, so a ratio >= goal is good either way.
+        ratio = (peer / ours if ours else None) if lower_is_better else (ours / peer if peer else None)
         met = ratio is not None and ratio >= goal_ratio and (extra_goal is None or extra_goal(ours))
-        rows.append({"name": name, "what": what, "ours": round(ours, 1), "peer": round(peer, 1), "unit": unit,
+        digits = 3 if lower_is_better else 1
+        rows.append({"name": name, "what": what, "ours": round(ours, digits), "peer": round(peer, digits), "unit": unit,
                      "ratio": round(ratio, 3) if ratio else None,
-                     "goal": f"ratio >= {goal_ratio:g}" + (" and >= 1,000,000/s" if extra_goal else ""), "met": met,
+                     "goal": ("peer/ours" if lower_is_better else "ratio") + f" >= {goal_ratio:.2g}"
+                     + (" and >= 1,000,000/s" if extra_goal else ""), "met": met,
                      "rounds": runs})
-        print(f"{name}: ours {ours:,.0f} {unit}, peer {peer:,.0f}, ratio {ratio:.2f} ({'met' if met else 'NOT met'})", flush=True)
+        shown = "{:,.2f}" if lower_is_better else "{:,.0f}"
+        print(f"{name}: ours {shown.format(ours)} {unit}, peer {shown.format(peer)}, ratio {ratio:.2f} "
+              f"({'met' if met else 'NOT met'})", flush=True)
 
+    gt_rounds = 3 if args.quick else rounds
     try:
+        if args.only == "ground-truth":
+            ground_truth_rows(add, gt_rounds, count, verify_entries(args.quick), workdir)
+            return finish_ground_truth(args, gt_rounds, rows)
         for clients, name in [(1, "pg_executions_c1"), (2, "pg_executions_c2")]:
             ours_db, peer_db = fresh_postgres(), fresh_postgres()
             prepare_pgbench(peer_db)
@@ -251,6 +361,7 @@ def main():
                      "goal": "p99 <= 5 ms, CPU <= 20 %, RSS <= 60 MB", "met": met,
                      "rounds": {"ours": [{key: run[key] for key in ("p50_ms", "p99_ms", "cpu_percent", "peak_rss_mb")} for run in runs]}})
         print(f"scheduler_lateness: {lateness} ({'met' if met else 'NOT met'})", flush=True)
+        ground_truth_rows(add, gt_rounds, count, verify_entries(args.quick), workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -262,14 +373,20 @@ def main():
     write_report(results)
 
 
-def write_report(results):
-    """BENCHMARKS.md: the table of one run, then bench/notes.md."""
-    when, rows = results["date"], results["rows"]
-    lines = ["# Benchmarks", "",
-             f"One run of `make {'bench-quick' if results['quick'] else 'bench'}` on {when}; machine: {results['machine']}.",
-             f"Each pair ran alternately for {results['rounds']} rounds; the figures are medians (scheduler lateness: the median "
-             "of three runs). Regenerate with `make bench`.", "",
-             "| what | ours | peer | ratio | goal | met |", "|---|---|---|---|---|---|"]
+def finish_ground_truth(args, rounds, rows):
+    """`--only ground-truth`: its own results file and the table on stdout; BENCHMARKS.md keeps the last full run."""
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    results = {"date": when, "machine": machine(), "quick": args.quick, "rounds": rounds, "rows": rows}
+    with open(os.path.join(ROOT, "bench", "results-ground-truth.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    print(f"\n{when}; {results['machine']}; medians of {rounds} rounds\n")
+    print("\n".join(table(rows)))
+    print("\nwrote bench/results-ground-truth.json")
+    return 0  # as a full run: a missed goal is reported, not an error (a failed execution or check is)
+
+
+def table(rows):
+    lines = ["| what | ours | peer | ratio | goal | met |", "|---|---|---|---|---|---|"]
     for row in rows:
         if row["name"] == "scheduler_lateness":
             o = row["ours"]
@@ -278,8 +395,19 @@ def write_report(results):
                     f"({o['executions']:.0f} executions per run)")
             lines.append(f"| `{row['name']}`: {row['what']} | {ours} | — | — | {row['goal']} | {'yes' if row['met'] else 'no'} |")
         else:
-            lines.append(f"| `{row['name']}`: {row['what']} | {row['ours']:,.0f} {row['unit']} | {row['peer']:,.0f} | "
+            figure = "{:,.2f}" if row["unit"] == "s" else "{:,.0f}"
+            lines.append(f"| `{row['name']}`: {row['what']} | {figure.format(row['ours'])} {row['unit']} | {figure.format(row['peer'])} | "
                          f"{row['ratio']:.2f} | {row['goal']} | {'yes' if row['met'] else 'no'} |")
+    return lines
+
+
+def write_report(results):
+    """BENCHMARKS.md: the table of one run, then bench/notes.md."""
+    when, rows = results["date"], results["rows"]
+    lines = ["# Benchmarks", "",
+             f"One run of `make {'bench-quick' if results['quick'] else 'bench'}` on {when}; machine: {results['machine']}.",
+             f"Each pair ran alternately for {results['rounds']} rounds; the figures are medians (scheduler lateness: the median "
+             "of three runs). Regenerate with `make bench`.", ""] + table(rows)
     notes = os.path.join(ROOT, "bench", "notes.md")
     if os.path.exists(notes):
         lines += ["", open(notes).read().rstrip()]

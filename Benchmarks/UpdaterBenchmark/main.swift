@@ -5,6 +5,8 @@
 //   UpdaterBenchmark lateness --schedules N --seconds S
 //   UpdaterBenchmark simulate --database URL --days D --tenants T [--concurrency C] [--seed S]
 //   UpdaterBenchmark fires --database URL --days D --tenants T [--concurrency C] [--seed S]
+//   UpdaterBenchmark fill-log --database URL --entries N
+//   UpdaterBenchmark verify --database URL
 //
 // `simulate` runs `updater simulate`'s Simulation (the office schedules of T tenants over D
 // days, as fast as possible); `fires` executes the very same fires, in the same time order,
@@ -14,7 +16,16 @@
 // Each prints one JSON object on stdout. Executions go through DatabaseUpdaterManager.execute:
 // the executor, the concurrency cap, one transaction, the history record and the change events,
 // exactly as in the service; only the updater is an insert-only one (one new ticket per
-// transaction, through ServiceTicketsUpdater.insertNewTicket).
+// transaction, through ServiceTicketsUpdater.insertNewTicket). `executions` also reports how many
+// change-log entries its timed executions wrote, so that a run with UPDATER_BENCHMARK_CHANGE_LOG=off
+// (the log's cost: bench/run.py's ground_truth_cost_* rows) is told apart from one with the log.
+//
+// `fill-log` makes a target whose change log holds N entries, fast: it migrates the office
+// schema, inserts the missing tickets of the default tenant with one `INSERT ... SELECT` per
+// 100,000 (realistic contents: 64 generated tickets, cycled), reads them back and logs each as
+// an insert whose after-hash is `RowImage(row).hash`, what an execution would have written.
+// `verify` times `LogVerifier.verify` (what `updater verify` runs first) and, apart, the
+// scenario's invariants (what it runs next), and fails unless both pass.
 import CoreMetrics
 import DatabaseUpdater
 import Foundation
@@ -146,6 +157,7 @@ func executions() async throws {
     for i in 0..<min(200, count) {  // warm-up: connections, prepared statements, caches
         failures.check(try await manager.execute(updater, fireTime: base.addingTimeInterval(-Double(i + 1))))
     }
+    let logBefore = try await ChangeLog.lastSequence(in: manager.database)
     let next = SharedCount()
     let clock = ContinuousClock()
     let started = clock.now
@@ -163,12 +175,13 @@ func executions() async throws {
         try await group.waitForAll()
     }
     let elapsed = seconds(clock.now - started)
+    let logWritten = try await ChangeLog.lastSequence(in: manager.database) - logBefore
     await manager.close()
     try? FileManager.default.removeItem(at: folder)
     // A failed execution is usually faster than a real one: a run with any measures nothing.
     if let summary = failures.summary { fail(summary) }
     emit(["mode": mode, "count": count, "concurrency": concurrency, "seconds": elapsed, "seed": seed,
-          "ours": Double(count) / elapsed, "unit": "executions/s"])
+          "ours": Double(count) / elapsed, "unit": "executions/s", "log_entries_written": logWritten])
 }
 
 func generation() {
@@ -321,11 +334,161 @@ func fires() async throws {
     emit(["mode": mode, "executions": all.count, "seconds": elapsed, "ours": Double(all.count) / elapsed, "unit": "executions/s"])
 }
 
+// MARK: - The change log at scale: fill-log and verify
+
+/// Tickets per generating statement, and per page read back and logged.
+let fillChunk: Int64 = 100_000, fillPage: Int64 = 10_000
+
+func fillLog() async throws {
+    guard let location = options["database"] else { fail("fill-log needs --database URL") }
+    let wanted = Int64(option("entries", "1000000"))!
+    let started = ContinuousClock.now
+    // The schema and the default tenant, as the service prepares them (and nothing else).
+    let folder = temporaryFolder()
+    let config = UpdaterConfig(database: location, dataDirectory: folder.appendingPathComponent("data").path, seed: 1)
+    await (try await DatabaseUpdaterManager.open(configuration: config)).close()
+    try? FileManager.default.removeItem(at: folder)
+    let database = try await DatabaseFactory.open(location, poolSize: 1)
+    let dialect = database.dialect, tenant = Tenant.default, logTable = ChangeLog.table(dialect)
+    // Realistic contents: 64 tickets from the generator, cycled; each row gets its own id, number, serial and times.
+    var rng = SeededRandom(seed: 11)
+    let samples = (0..<64).map { _ in TicketGenerator.make(&rng) }
+    let result = try await database.withConnection { conn -> (rows: Int64, first: Int64) in
+        let present = try conn.query("SELECT count(*) AS n FROM \(logTable)").first?["n"].intValue ?? 0
+        let rows = max(0, wanted - present)
+        let firstNumber = try conn.query("SELECT next_number FROM ticket_counters WHERE tenant_id = $1", .uuid(tenant.id))
+            .first?["next_number"].intValue ?? OfficeSchema.firstTicketNumber
+        guard rows > 0 else { return (0, firstNumber) }
+        try conn.executeScript("""
+            DROP TABLE IF EXISTS bench_sample;
+            CREATE TEMP TABLE bench_sample (i INTEGER PRIMARY KEY, category TEXT, title TEXT, description TEXT, error_code TEXT,
+                equipment_model TEXT, serial_number TEXT, required_parts TEXT, priority TEXT, reported_by TEXT);
+            """)
+        for (i, t) in samples.enumerated() {
+            _ = try conn.execute("INSERT INTO bench_sample VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                 .integer(Int64(i)), .text(t.category), .text(t.title), .text(t.description),
+                                 t.errorCode.map(DatabaseValue.text) ?? .null, .text(t.equipmentModel), .text(t.serialNumber),
+                                 .text(t.requiredParts), .text(t.priority), .text(t.reportedBy))
+        }
+        // Ids b0000000-0000-4000-8000-<number in hex>, created one second apart from 2027-01-15T08:00:00Z on.
+        let generate = dialect == .postgres ? """
+            INSERT INTO service_tickets (id, tenant_id, customer_id, ticket_number, sequence_number, category, title, description,
+                error_code, equipment_model, serial_number, required_parts, priority, status, reported_by, created_at, updated_at)
+            SELECT ('b0000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, $1::uuid, $2, 'ST-' || n, n, s.category, s.title,
+                s.description, s.error_code, s.equipment_model, s.serial_number || '-' || n, s.required_parts, s.priority, 'open',
+                s.reported_by, to_timestamp($3::float8 + n), to_timestamp($3::float8 + n)
+            FROM generate_series($4::bigint, $5::bigint) AS n JOIN bench_sample s ON s.i = n % 64
+            """ : """
+            WITH RECURSIVE g(n) AS (SELECT $4 UNION ALL SELECT n + 1 FROM g WHERE n < $5)
+            INSERT INTO service_tickets (id, tenant_id, customer_id, ticket_number, sequence_number, category, title, description,
+                error_code, equipment_model, serial_number, required_parts, priority, status, reported_by, created_at, updated_at)
+            SELECT 'b0000000-0000-4000-8000-' || printf('%012x', n), $1, $2, 'ST-' || n, n, s.category, s.title,
+                s.description, s.error_code, s.equipment_model, s.serial_number || '-' || n, s.required_parts, s.priority, 'open',
+                s.reported_by, strftime('%Y-%m-%dT%H:%M:%fZ', $3 + n, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%fZ', $3 + n, 'unixepoch')
+            FROM g JOIN bench_sample s ON s.i = n % 64
+            """
+        let last = firstNumber + rows - 1
+        for from in stride(from: firstNumber, through: last, by: Int(fillChunk)) {
+            try conn.transaction {
+                _ = try conn.execute(generate, .text(tenant.id.lowercaseString), .text(tenant.customerId), .double(1_800_000_000),
+                                     .integer(from), .integer(min(from + fillChunk - 1, last)))
+            }
+        }
+        // The counter the invariants hold the numbers to: ST-1000 up to it, without gaps.
+        _ = try conn.execute("""
+            INSERT INTO ticket_counters (tenant_id, next_number, updated_at) VALUES ($1, $2, $3)
+            ON CONFLICT (tenant_id) DO UPDATE SET next_number = excluded.next_number, updated_at = excluded.updated_at
+            """, .uuid(tenant.id), .integer(last + 1), .timestamp(Date()))
+        try conn.executeScript("DROP TABLE bench_sample")
+        return (rows, firstNumber)
+    }
+    let generated = seconds(ContinuousClock.now - started)
+    // Each new row logged as its execution would have: an insert whose after-hash is RowImage(row).hash.
+    let logged = try await database.withConnection { conn -> Int64 in
+        guard result.rows > 0 else { return 0 }
+        var seq = (try conn.query("SELECT coalesce(max(seq), 0) AS last FROM \(logTable)").first?["last"].intValue ?? 0) + 1
+        let write = dialect == .postgres ? """
+            INSERT INTO updater.changes (seq, txid, target, execution_id, tenant_id, updater, operation, table_name, row_key,
+                                         before_hash, after_hash, committed_at, data_time, image)
+            SELECT $1 + e.i - 1, ($1 + e.i - 1)::text, $2, ('e0000000-0000-4000-8000-' || lpad(to_hex($1 + e.i - 1), 12, '0'))::uuid,
+                $3::uuid, 'service_tickets', 'insert', 'service_tickets', e.k, NULL, e.a, e.t, e.t, NULL
+            FROM unnest($4::text[], $5::text[], $6::float8[]) WITH ORDINALITY AS e(k, a, t, i)
+            """ : """
+            INSERT INTO updater_changes (seq, txid, target, execution_id, tenant_id, updater, operation, table_name, row_key,
+                                         before_hash, after_hash, committed_at, data_time, image)
+            SELECT $1 + e.key, CAST($1 + e.key AS TEXT), $2, 'e0000000-0000-4000-8000-' || printf('%012x', $1 + e.key),
+                $3, 'service_tickets', 'insert', 'service_tickets', json_extract(e.value, '$[0]'), NULL, json_extract(e.value, '$[1]'),
+                json_extract(e.value, '$[2]'), json_extract(e.value, '$[2]'), NULL
+            FROM json_each($4) AS e
+            """
+        let end = result.first + result.rows
+        var from = result.first
+        while from < end {
+            let to = min(from + fillPage, end)
+            let rows = try conn.query("SELECT * FROM service_tickets WHERE tenant_id = $1 AND sequence_number >= $2 AND sequence_number < $3 "
+                                      + "ORDER BY sequence_number", .uuid(tenant.id), .integer(from), .integer(to))
+            guard rows.count == Int(to - from) else { fail("fill-log: read back \(rows.count) tickets of \(to - from)") }
+            var keys: [String] = [], hashes: [String] = [], times: [String] = []
+            for row in rows {
+                guard let key = row["id"].stringValue, let created = row["created_at"].dateValue else { fail("fill-log: a ticket without id or time") }
+                keys.append(key)
+                hashes.append(RowImage(row).hash)
+                times.append(String((created.timeIntervalSince1970 * 1000).rounded() / 1000))
+            }
+            let first = seq
+            try conn.transaction {
+                if dialect == .postgres {
+                    _ = try conn.execute(write, .integer(first), .text(FireLog.defaultTarget), .text(tenant.id.lowercaseString),
+                                         .text("{" + keys.joined(separator: ",") + "}"), .text("{" + hashes.joined(separator: ",") + "}"),
+                                         .text("{" + times.joined(separator: ",") + "}"))
+                } else {
+                    let json = "[" + zip(zip(keys, hashes), times).map { "[\"\($0.0)\",\"\($0.1)\",\($1)]" }.joined(separator: ",") + "]"
+                    _ = try conn.execute(write, .integer(first), .text(FireLog.defaultTarget), .text(tenant.id.lowercaseString), .text(json))
+                }
+            }
+            seq += Int64(rows.count)
+            from = to
+        }
+        if dialect == .postgres { _ = try conn.execute("UPDATE updater.change_counter SET next_seq = $1", .integer(seq)) }
+        return result.rows
+    }
+    let total = try await database.withConnection { conn in
+        try conn.query("SELECT count(*) AS n FROM \(logTable)").first?["n"].intValue ?? 0
+    }
+    await database.close()
+    emit(["mode": mode, "entries": total, "generated_rows": result.rows, "logged": logged, "generate_seconds": generated,
+          "seconds": seconds(ContinuousClock.now - started)])
+}
+
+func verifyLog() async throws {
+    guard let location = options["database"] else { fail("verify needs --database URL") }
+    // What `updater verify --database URL` reads: the default configuration's scenario and tenants.
+    let config = UpdaterConfig(database: location)
+    let scenario = config.scenarioValue
+    let database = try await DatabaseFactory.openExisting(location, databases: scenario.databases)
+    let started = ContinuousClock.now
+    let log = try await LogVerifier.verify(scenario, in: database, scope: LogVerifier.Scope(tenants: config.tenants.map(\.id)))
+    let logged = ContinuousClock.now
+    let rules = try await InvariantChecker.check(scenario, in: database, timeZone: config.timeZone,
+                                                 retentionDays: config.executionConfig.retentionDays)
+    let checked = ContinuousClock.now
+    await database.close()
+    guard log.passed else {
+        fail("the change log and the database disagree: missing \(log.missing), unexpected \(log.unexpected), "
+             + "content differs \(log.contentDiffers); first: \(log.discrepancies.first.map { "\($0)" } ?? "?")")
+    }
+    guard rules.passed else { fail("invariants violated: \(rules.results.filter { !$0.holds }.map(\.name))") }
+    emit(["mode": mode, "ours": seconds(logged - started), "invariants_seconds": seconds(checked - logged), "unit": "s",
+          "entries": log.entries, "rows_checked": log.rowsChecked, "peak_rss_mb": peakRSSMegabytes()])
+}
+
 switch mode {
+case "fill-log": try await fillLog()
+case "verify": try await verifyLog()
 case "simulate": try await simulate()
 case "fires": try await fires()
 case "executions": try await executions()
 case "generation": generation()
 case "lateness": try await lateness()
-default: fail("unknown mode '\(mode)' (executions, generation, lateness, simulate, fires)")
+default: fail("unknown mode '\(mode)' (executions, generation, lateness, simulate, fires, fill-log, verify)")
 }
