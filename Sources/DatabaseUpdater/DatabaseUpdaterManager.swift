@@ -153,7 +153,7 @@ public actor DatabaseUpdaterManager: Service {
             throw error
         }
         let feed = ChangeFeed(database: database, export: ledger, logger: logger)
-        // The benchmark-only switch that measures what the change log costs (bench/ground-truth.sh).
+        // The benchmark-only switch that measures what the change log costs (bench/run.py, make bench-ground-truth).
         let changeLog = ProcessInfo.processInfo.environment["UPDATER_BENCHMARK_CHANGE_LOG"] != "off"
         let health = DatabaseHealth(now: clock.now())
         executor = Executor(
