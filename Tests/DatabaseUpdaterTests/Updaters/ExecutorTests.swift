@@ -41,6 +41,7 @@ struct ExecutorTests {
         let fixture = try await UpdaterFixture.make(engine, timeoutSeconds: 1, location: location)
         // Another connection holds the lock the execution needs for 4 s.
         let blocker = try await DatabaseFactory.open(location, poolSize: 1)
+        let (held, holds) = AsyncStream.makeStream(of: Void.self)
         let holding = Task {
             try await blocker.withConnection { conn in
                 try conn.transaction(rollback: true) {
@@ -49,11 +50,13 @@ struct ExecutorTests {
                     } else {
                         try conn.execute("UPDATE ticket_counters SET next_number = next_number")
                     }
+                    holds.yield()
                     Thread.sleep(forTimeInterval: 4)
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Only once the lock is held (a fixed pause lost the race on a loaded machine).
+        for await _ in held { break }
         let record = try await fixture.manager.execute("service_tickets", fireTime: fireTimes(1)[0])
         #expect(record.outcome == .timedOut, "\(record.outcome) \(record.error ?? "")")
         #expect(record.error?.contains("timed out after") == true)
