@@ -57,8 +57,18 @@ public struct RowImage: Sendable, Hashable {
     }
 
     private static func canonicalBytes(of row: DatabaseRow) -> [UInt8] {
-        let order = row.columns.indices.sorted { row.columns[$0].utf8.lexicographicallyPrecedes(row.columns[$1].utf8) }
-        return canonicalBytes(order.map { (row.columns[$0], text(row.values[$0])) })
+        canonicalBytes(of: row, order: canonicalOrder(of: row.columns))
+    }
+
+    /// The positions of `columns` in the canonical form's key order; computed once for rows
+    /// that share their columns (a table scan), it saves a sort per row.
+    static func canonicalOrder(of columns: [String]) -> [Int] {
+        columns.indices.sorted { columns[$0].utf8.lexicographicallyPrecedes(columns[$1].utf8) }
+    }
+
+    /// The canonical bytes of `row`, its columns taken in `order` (``canonicalOrder(of:)``).
+    static func canonicalBytes(of row: DatabaseRow, order: [Int]) -> [UInt8] {
+        canonicalBytes(order.map { (row.columns[$0], text(row.values[$0])) })
     }
 
     /// `{"name":"text",…}` from name–text pairs already in key order.

@@ -38,6 +38,9 @@ public final class InstanceLock: Sendable {
         }
     }
 
+    /// The service's lock file in its data folder.
+    public static let serviceFile = "updater.lock"
+
     public let path: String
     private let descriptor: Int32
 
@@ -47,13 +50,14 @@ public final class InstanceLock: Sendable {
     }
 
     /// Takes the lock in `directory` or throws ``Held`` (another service runs) or ``Unusable``.
-    public init(directory: String, holder: Holder) throws {
+    /// - Parameter fileName: the lock file's name; the snapshot monitor's is `monitor.pid`.
+    public init(directory: String, holder: Holder, fileName: String = InstanceLock.serviceFile) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw Unusable(description: "cannot create the data folder \(directory): \(String(cString: strerror(EACCES)).lowercased())")
         }
-        path = URL(fileURLWithPath: directory).appendingPathComponent("updater.lock").path
+        path = URL(fileURLWithPath: directory).appendingPathComponent(fileName).path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno)).lowercased()
@@ -61,7 +65,7 @@ public final class InstanceLock: Sendable {
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw Held(path: path, holder: Self.read(directory: directory))
+            throw Held(path: path, holder: Self.read(directory: directory, fileName: fileName))
         }
         descriptor = fd
         try write(holder)
@@ -75,8 +79,8 @@ public final class InstanceLock: Sendable {
     }
 
     /// The holder recorded in `directory`, if a live process holds the lock; nil otherwise.
-    public static func runningHolder(directory: String) -> Holder? {
-        let path = URL(fileURLWithPath: directory).appendingPathComponent("updater.lock").path
+    public static func runningHolder(directory: String, fileName: String = InstanceLock.serviceFile) -> Holder? {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(fileName).path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -85,11 +89,11 @@ public final class InstanceLock: Sendable {
             flock(fd, LOCK_UN)
             return nil
         }
-        return read(directory: directory)
+        return read(directory: directory, fileName: fileName)
     }
 
-    private static func read(directory: String) -> Holder? {
-        let url = URL(fileURLWithPath: directory).appendingPathComponent("updater.lock")
+    private static func read(directory: String, fileName: String) -> Holder? {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent(fileName)
         guard let data = try? Data(contentsOf: url) else { return nil }
         return try? JSONCoding.decoder().decode(Holder.self, from: data)
     }

@@ -98,7 +98,11 @@ public enum DatabaseFactory {
     /// `backlog`, `verify`): a SQLite file is opened read-only (also in a folder that cannot be
     /// written), and one that does not exist is an error, not a new empty file.
     public static func openExisting(_ location: String, poolSize: Int = 1, databases: [String] = []) async throws -> any Database {
-        let parsed = try DatabaseLocation(parsing: location)
+        try await openExisting(try DatabaseLocation(parsing: location), poolSize: poolSize, databases: databases)
+    }
+
+    /// ``openExisting(_:poolSize:databases:)`` of a parsed location.
+    public static func openExisting(_ parsed: DatabaseLocation, poolSize: Int = 1, databases: [String] = []) async throws -> any Database {
         guard case .sqliteFile(let path) = parsed else { return try await open(parsed, poolSize: poolSize, databases: databases) }
         let files = sqliteFiles(path, databases: databases)
         for file in [files.main] + files.attachments.map(\.path) where !FileManager.default.fileExists(atPath: file) {

@@ -28,6 +28,12 @@ public protocol SQLConnection: AnyObject {
     /// Runs one statement and returns the number of rows it changed.
     func execute(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> Int
 
+    /// Runs one query and hands its rows to `body` one at a time, never holding the whole
+    /// result: for reads of whole tables (the snapshot monitor). SQLite steps the statement;
+    /// PostgreSQL reads through a cursor in pages, so it must run inside a transaction
+    /// (``readSnapshot(lockOrder:_:)``).
+    func forEachRow(_ sql: String, _ parameters: [DatabaseValue], _ body: (DatabaseRow) -> Void) throws(DatabaseError)
+
     /// Runs several `;`-separated statements without parameters (migrations).
     func executeScript(_ sql: String) throws(DatabaseError)
 

@@ -94,6 +94,22 @@ public final class PostgresConnection: PooledConnection {
         return Self.rows(of: result)
     }
 
+    /// Rows fetched per round trip by ``forEachRow(_:_:_:)``.
+    static let cursorPage = 5_000
+
+    public func forEachRow(_ sql: String, _ parameters: [DatabaseValue], _ body: (DatabaseRow) -> Void) throws(DatabaseError) {
+        let cursor = "updater_rows"
+        try execute("DECLARE \(cursor) NO SCROLL CURSOR FOR \(sql)", parameters, cancellable: true)
+        defer { try? executeScript("CLOSE \(cursor)") }
+        while true {
+            let result = try run("FETCH FORWARD \(Self.cursorPage) FROM \(cursor)", [], cancellable: true)
+            defer { PQclear(result) }
+            let rows = Self.rows(of: result)
+            for row in rows { body(row) }
+            if rows.count < Self.cursorPage { return }
+        }
+    }
+
     public func execute(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> Int {
         let result = try run(sql, parameters, cancellable: cancellable)
         defer { PQclear(result) }

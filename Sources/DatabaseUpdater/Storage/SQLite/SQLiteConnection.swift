@@ -107,6 +107,15 @@ public final class SQLiteConnection: PooledConnection {
         return rows
     }
 
+    public func forEachRow(_ sql: String, _ parameters: [DatabaseValue], _ body: (DatabaseRow) -> Void) throws(DatabaseError) {
+        try run(sql, parameters, cancellable: true) { statement, columns in
+            var values: [DatabaseValue] = []
+            values.reserveCapacity(columns.count)
+            for i in 0..<Int32(columns.count) { values.append(Self.value(statement, i)) }
+            body(DatabaseRow(columns: columns, values: values))
+        }
+    }
+
     public func execute(_ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> Int {
         try run(sql, parameters, cancellable: cancellable) { _, _ in }
         return Int(sqlite3_changes64(handle))
