@@ -16,7 +16,7 @@ enum Console {
 
     /// An SGR style for terminal text.
     enum Style: String {
-        case bold = "1", dim = "2", red = "31", green = "32", yellow = "33"
+        case bold = "1", red = "31", yellow = "33"
     }
 
     /// `text` in `style` when `enabled`, else `text` unchanged.

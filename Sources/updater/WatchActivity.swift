@@ -5,9 +5,9 @@ import Foundation
 /// What runs now and what fires next, for `updater watch`: from the running service's API when
 /// one serves this data folder (its scheduler knows what runs and when each entry fires next,
 /// paused or not), else from the configured schedules (nothing is known to run then).
-struct WatchActivity: Encodable, Equatable {
+struct WatchActivity: Encodable {
     /// One schedule entry: an updater for a tenant, and when it fires.
-    struct Entry: Encodable, Equatable {
+    struct Entry: Encodable {
         var updater: String
         /// The tenant id, in lower case.
         var tenant: String
