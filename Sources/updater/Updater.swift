@@ -18,7 +18,7 @@ struct Updater: AsyncParsableCommand {
         MemoryTuning.apply()
         do {
             var command = try parseAsRoot(Simulate.normalizingStep(Array(CommandLine.arguments.dropFirst())))
-            if !(command is Start) && !(command is Simulate) {
+            if !(command is Start) && !(command is Simulate) && !(command is any BootstrapsLogging) {
                 LoggingSystem.bootstrap { ConsoleLogHandler(label: $0, level: .warning) }
             }
             if var command = command as? any AsyncParsableCommand {
@@ -32,3 +32,7 @@ struct Updater: AsyncParsableCommand {
         }
     }
 }
+
+/// A command that sets up logging itself, once it knows where its work runs (the backlog's
+/// actions: the day files when they run locally, the console when a service does the work).
+protocol BootstrapsLogging {}
