@@ -8,7 +8,7 @@ struct Updater: AsyncParsableCommand {
         commandName: "updater",
         abstract: "Keeps databases alive with realistic, scheduled, synthetic business traffic.",
         version: "0.1.0",
-        subcommands: [Start.self, Simulate.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self,
+        subcommands: [Start.self, Simulate.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self, Dashboard.self,
                       Migrate.self, Verify.self, Score.self, Monitor.self, Ledger.self, Slot.self, Scenarios.self, CronCommand.self]
     )
 
