@@ -41,17 +41,17 @@ public actor DatabaseUpdaterManager: Service {
     public let ledger: ChangeLedger
     /// Whether the target database answers.
     public let health: DatabaseHealth
-    private let executor: Executor
-    private let clock: any UpdaterClock
+    let executor: Executor
+    let clock: any UpdaterClock
     private let logger: Logger
     private let metricsFactory: any MetricsFactory
-    private var scheduler: CronScheduler?
+    private(set) var scheduler: CronScheduler?
     /// The simulation driving this manager, if any (for the API's simulation routes). Weak: the
     /// simulation holds the manager.
     public private(set) weak var simulation: Simulation?
     private var background: [Task<Void, Never>] = []
     /// What runs, scheduled or manual: one registry both consult.
-    private let running = RunningExecutions()
+    let running = RunningExecutions()
     /// When the service was launched (``run()`` or ``launch()``).
     public private(set) var startedAt: Date?
 

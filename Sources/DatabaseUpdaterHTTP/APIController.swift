@@ -43,6 +43,7 @@ struct APIController: Sendable {
             return try JSONResponse.make(report, status: report.status == .unhealthy ? .serviceUnavailable : .ok)
         }
         addSimulationRoutes(to: router)
+        addBacklogRoutes(to: router)
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))

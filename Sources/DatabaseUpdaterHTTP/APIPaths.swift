@@ -28,6 +28,11 @@ public enum APIPaths {
         Route(method: .get, path: "\(base)/simulation"),
         Route(method: .post, path: "\(base)/simulation/advance"),
         Route(method: .get, path: "\(base)/invariants"),
+        Route(method: .get, path: "\(base)/backlog"),
+        Route(method: .get, path: "\(base)/backlog/status"),
+        Route(method: .post, path: "\(base)/backlog/retry"),
+        Route(method: .post, path: "\(base)/backlog/clear"),
+        Route(method: .post, path: "\(base)/backlog/items/{itemId}/done"),
         Route(method: .get, path: "/metrics"),
         Route(method: .get, path: "/openapi.yaml"),
     ]

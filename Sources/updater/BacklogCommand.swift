@@ -1,100 +1,151 @@
 import ArgumentParser
-import Cron
 import DatabaseUpdater
 import Foundation
 
 extension Updater {
-    /// `updater backlog`: fires missed since the last recorded one, per tenant × updater.
+    /// `updater backlog`: the pending work — missed fires and failed executions — and the
+    /// operator's actions on it. The work is the library's (``BacklogReader``, the manager's
+    /// backlog operations); these commands parse, choose the service's API or a local manager
+    /// (``BacklogAccess``), and print (``BacklogOutput``).
     struct Backlog: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List fires missed since each schedule last ran, and what the misfire policy will do with them on start."
+            abstract: "The pending work: missed fires and failed executions, and what to do with them.",
+            subcommands: [List.self, Status.self, Retry.self, Clear.self, MarkDone.self],
+            defaultSubcommand: List.self
+        )
+    }
+}
+
+/// `--updater` and `--tenant`, shared by the backlog commands that take a filter.
+struct BacklogFilterOptions: ParsableArguments {
+    @Option(help: "Only this updater's items (name or configuration key).")
+    var updater: String?
+
+    @Option(help: "Only this tenant's items (a configured tenant's id).")
+    var tenant: String?
+
+    /// The filter, checked against `config` before anything is opened.
+    /// - Throws: ``UpdaterError`` for an unknown updater, ``BadInput`` for a bad or unknown tenant.
+    func filter(in config: UpdaterConfig) throws -> BacklogFilter {
+        let name = try updater.map { try config.scenarioValue.updaters.updater(named: $0).name }
+        return BacklogFilter(updater: name, tenant: try parseTenant(tenant, in: config))
+    }
+}
+
+extension Updater.Backlog {
+    /// `updater backlog list` (the default): each schedule's last fire, due fires and what the
+    /// misfire policy would do with them on start, and its pending items with their ids.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List each schedule's missed fires (and what the misfire policy will do with them on start) and its pending items with their ids."
         )
 
-        @Flag(help: "Print the backlog as JSON.")
+        @Flag(help: "Print the schedules and their items as JSON.")
+        var json = false
+
+        @OptionGroup var filterOptions: BacklogFilterOptions
+        @OptionGroup var configOptions: ConfigOptions
+
+        func run() async throws {
+            let config = try configOptions.load().config
+            let (schedules, note) = try await BacklogAccess.list(config, filter: try filterOptions.filter(in: config))
+            if json {
+                print(String(decoding: try JSONCoding.encoder(pretty: true).encode(schedules), as: UTF8.self))
+                return
+            }
+            print(BacklogOutput.list(schedules, config: config, note: note))
+        }
+    }
+
+    /// `updater backlog status`: counts by updater, tenant and reason, and the oldest item.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count the pending items by updater, tenant and reason, and show the oldest.")
+
+        @Flag(help: "Print the counts as JSON.")
+        var json = false
+
+        @OptionGroup var filterOptions: BacklogFilterOptions
+        @OptionGroup var configOptions: ConfigOptions
+
+        func run() async throws {
+            let config = try configOptions.load().config
+            let status = try await BacklogAccess.status(config, filter: try filterOptions.filter(in: config))
+            if json {
+                print(String(decoding: try JSONCoding.encoder(pretty: true).encode(status.status), as: UTF8.self))
+                return
+            }
+            print(BacklogOutput.status(status, config: config))
+        }
+    }
+
+    /// `updater backlog retry`: runs the pending items now, through the executor.
+    struct Retry: AsyncParsableCommand, BootstrapsLogging {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the pending fires and failed executions now, oldest first, as catch-up executions of their fires.",
+            discussion: "Through the running service when there is one, else locally. Exit 1 if an execution failed."
+        )
+
+        @Flag(help: "Run each in a transaction that is rolled back: report what would be written, write nothing, resolve nothing.")
+        var dryRun = false
+
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+
+        @OptionGroup var filterOptions: BacklogFilterOptions
+        @OptionGroup var configOptions: ConfigOptions
+
+        func run() async throws {
+            let config = try configOptions.load().config
+            let report = try await BacklogAccess.retry(config, filter: try filterOptions.filter(in: config), dryRun: dryRun)
+            try BacklogOutput.print(report, json: json, config: config)
+            if !report.allSucceeded { throw ExitCode(CommandFailure.failed) }
+        }
+    }
+
+    /// `updater backlog clear`: records the pending items as skipped, with the operator's reason.
+    struct Clear: AsyncParsableCommand, BootstrapsLogging {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the pending items as skipped, not run, with your reason; they stop being pending."
+        )
+
+        @Option(help: "Why (one line, recorded with each item).")
+        var reason: String?
+
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+
+        @OptionGroup var filterOptions: BacklogFilterOptions
+        @OptionGroup var configOptions: ConfigOptions
+
+        func run() async throws {
+            let config = try configOptions.load().config
+            let report = try await BacklogAccess.clear(config, filter: try filterOptions.filter(in: config), reason: reason)
+            try BacklogOutput.print(report, json: json, config: config)
+        }
+    }
+
+    /// `updater backlog mark-done ID`: records one item as done.
+    struct MarkDone: AsyncParsableCommand, BootstrapsLogging {
+        static let configuration = CommandConfiguration(
+            commandName: "mark-done",
+            abstract: "Record one pending item as done (skipped, not run), by the id `backlog list` shows."
+        )
+
+        @Argument(help: "The item's id (12 hex digits).")
+        var id: String
+
+        @Option(help: "Why (one line, recorded with the item).")
+        var reason: String?
+
+        @Flag(help: "Print the report as JSON.")
         var json = false
 
         @OptionGroup var configOptions: ConfigOptions
 
-        struct Item: Encodable {
-            let tenant: UUID
-            let updater: String
-            let schedule: String
-            let lastFire: Date?
-            /// Due fires since the last one, on time or not.
-            let due: Int
-            let firstDue: Date?
-            let lastDue: Date?
-            /// Of `due`: runs at its time, runs as a catch-up, recorded as missed; they add up to `due`.
-            let onTime: Int
-            let catchUp: Int
-            let recordedMissed: Int
-            let onStart: String
-        }
-
         func run() async throws {
             let config = try configOptions.load().config
-            let history = try await ExecutionHistory.existing(directory: URL(fileURLWithPath: config.dataDirectory))
-            // What committed, from the target database itself: the history may lack a crash's last records.
-            var committed: [ExecutionKey: Date] = [:]
-            var note: String?
-            do {
-                let database = try await DatabaseFactory.openExisting(config.database, databases: config.scenarioValue.databases)
-                let keys = config.enabledKeys(in: config.scenarioValue.updaters)
-                do { committed = try await FireLog.lastFires(of: keys, in: database, target: config.target) } catch { note = "the target database has no fire log yet" }
-                await database.close()
-            } catch {
-                note = "the target database was not read (\((error as? DatabaseError)?.message ?? "\(error)")); fires may have committed since the last recorded one"
-            }
-            let now = Date()
-            var items: [Item] = []
-            for tenant in config.tenants {
-                for updater in config.scenarioValue.updaters.all where config.isEnabled(updater, tenant: tenant) {
-                    let expression = config.schedule(for: updater, tenant: tenant)
-                    let schedule = try config.cronSchedule(expression)
-                    let recorded = try await history?.lastScheduledFire(updater: updater.name, tenant: tenant.id)
-                    let last = [recorded, committed[ExecutionKey(updater: updater.name, tenant: tenant.id)]].compactMap { $0 }.max()
-                    var due: [Date] = []
-                    var passedOver: ExecutionRecord.MissedRange?
-                    if let last { (due, passedOver) = MisfirePlanner.dueFires(of: schedule, after: last, now: now, limit: config.misfireLimit) }
-                    let plan = MisfirePlanner.plan(due: due, now: now, policy: config.misfirePolicy, limit: config.misfireLimit,
-                                                   passedOver: passedOver)
-                    let total = due.count + (passedOver?.count ?? 0)
-                    items.append(Item(
-                        tenant: tenant.id, updater: updater.name, schedule: expression, lastFire: last, due: total,
-                        firstDue: passedOver?.first ?? due.first, lastDue: due.last, onTime: plan.onTime == nil ? 0 : 1,
-                        catchUp: plan.catchUp.count, recordedMissed: plan.notRun,
-                        onStart: last == nil ? "never ran: starts at its next fire" : Self.words(plan, total: total)))
-                }
-            }
-            await history?.close()
-            if json {
-                print(String(decoding: try JSONCoding.encoder(pretty: true).encode(items), as: UTF8.self))
-                return
-            }
-            print("misfire policy: \(config.misfirePolicy.rawValue) (limit \(config.misfireLimit))")
-            if let note { print("note: \(note)") }
-            for item in items {
-                let last = item.lastFire.map { ISO8601.format($0, in: config.timeZone) } ?? "never"
-                var line = "\(String(item.tenant.lowercaseString.prefix(8)))  \(item.updater.padding(toLength: 27, withPad: " ", startingAt: 0)) "
-                    + "last fire \(last)"
-                if let first = item.firstDue, let lastDue = item.lastDue {
-                    line += "; \(item.due) due (\(ISO8601.format(first, in: config.timeZone)) … \(ISO8601.format(lastDue, in: config.timeZone)))"
-                }
-                print(line + "; on start: \(item.onStart)")
-            }
-        }
-
-        /// What starting now does with `total` due fires, in words whose numbers add up.
-        static func words(_ plan: MisfirePlanner.Plan, total: Int) -> String {
-            guard total > 0 else { return "nothing missed" }
-            var parts: [String] = []
-            if plan.onTime != nil { parts.append("the latest is on time and runs as scheduled") }
-            if !plan.catchUp.isEmpty { parts.append("\(plan.catchUp.count) run\(plan.catchUp.count == 1 ? "s" : "") as catch-up") }
-            if plan.notRun > 0 {
-                let exact = plan.missedRange?.countIsExact ?? true
-                parts.append("\(plan.notRun)\(exact ? "" : " or more") \(plan.notRun == 1 ? "is" : "are") recorded as missed, not run")
-            }
-            return "of \(total) due, " + parts.joined(separator: ", ")
+            let report = try await BacklogAccess.markDone(config, id: id, reason: reason)
+            try BacklogOutput.print(report, json: json, config: config)
         }
     }
 }

@@ -24,6 +24,7 @@ enum CommandFailure {
         case let error as CronParseError: exit(error.description, status: badInput)
         case let error as ConfigurationError: exit(error.description, status: badInput)
         case let error as UpdaterError: exit(error.description, status: badInput)
+        case let error as BacklogError: exit(error.description, status: error.kind == .notOldest ? failed : badInput)
         default: nil
         }
     }

@@ -22,7 +22,7 @@ extension Updater {
             if let client = try ServiceClient.forService(of: config) {
                 status = try await client.send("GET", "\(APIPaths.base)/status", as: ServiceStatus.self)
             } else {
-                status = try await localStatus(config)
+                status = try await Self.localStatus(config)
             }
             if json {
                 print(String(decoding: try JSONCoding.encoder(pretty: true).encode(status), as: UTF8.self))
@@ -58,8 +58,9 @@ extension Updater {
             print(lines.joined(separator: "\n"))
         }
 
-        /// The status from the history store and a connection attempt, when no service (with an API) runs.
-        private func localStatus(_ config: UpdaterConfig) async throws -> ServiceStatus {
+        /// The status from the history store and a connection attempt, when no service (with an API)
+        /// runs (also the dashboard's).
+        static func localStatus(_ config: UpdaterConfig) async throws -> ServiceStatus {
             let holder = InstanceLock.runningHolder(directory: config.dataDirectory)
             // Read only: status creates nothing, and works on a folder it cannot write.
             let history = try await ExecutionHistory.existing(directory: URL(fileURLWithPath: config.dataDirectory))

@@ -8,8 +8,8 @@ struct Updater: AsyncParsableCommand {
         commandName: "updater",
         abstract: "Keeps databases alive with realistic, scheduled, synthetic business traffic.",
         version: "0.1.0",
-        subcommands: [Start.self, Simulate.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self,
-                      Migrate.self, Verify.self, Score.self, Monitor.self, Ledger.self, Slot.self, Watch.self, Scenarios.self, CronCommand.self]
+        subcommands: [Start.self, Simulate.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self, Dashboard.self,
+                      Watch.self, Monitor.self, Migrate.self, Verify.self, Score.self, Ledger.self, Slot.self, Scenarios.self, CronCommand.self]
     )
 
     /// Tunes the allocator, parses, sets up logging, runs. One-off commands print their own results, so the library's
@@ -18,7 +18,7 @@ struct Updater: AsyncParsableCommand {
         MemoryTuning.apply()
         do {
             var command = try parseAsRoot(Simulate.normalizingStep(Array(CommandLine.arguments.dropFirst())))
-            if !(command is Start) && !(command is Simulate) {
+            if !(command is Start) && !(command is Simulate) && !(command is any BootstrapsLogging) {
                 LoggingSystem.bootstrap { ConsoleLogHandler(label: $0, level: .warning) }
             }
             if var command = command as? any AsyncParsableCommand {
@@ -32,3 +32,7 @@ struct Updater: AsyncParsableCommand {
         }
     }
 }
+
+/// A command that sets up logging itself, once it knows where its work runs (the backlog's
+/// actions: the day files when they run locally, the console when a service does the work).
+protocol BootstrapsLogging {}

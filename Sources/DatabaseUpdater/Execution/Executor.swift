@@ -45,9 +45,12 @@ public final class Executor: Sendable {
         public var dryRun: Bool
         public var seed: UInt64
         public var trigger: ExecutionRecord.Trigger
+        /// Set when an operator's backlog action asked for this execution or record; kept on the record.
+        public var backlog: BacklogResolution?
 
         public init(updater: any BaseUpdater, tenant: Tenant, scheduledAt: Date, dryRun: Bool, seed: UInt64,
-                    trigger: ExecutionRecord.Trigger = .manual) {
+                    trigger: ExecutionRecord.Trigger = .manual, backlog: BacklogResolution? = nil) {
+            self.backlog = backlog
             self.updater = updater
             self.tenant = tenant
             self.scheduledAt = scheduledAt
@@ -224,7 +227,7 @@ public final class Executor: Sendable {
         let record = ExecutionRecord(
             id: id, updater: request.updater.name, tenant: request.tenant.id, scheduledAt: request.scheduledAt,
             startedAt: started, finishedAt: finished, outcome: outcome, trigger: request.trigger, dryRun: request.dryRun, seed: request.seed,
-            rows: ExecutionRecord.rowCounts(changes), error: error, sample: samples, missedRange: missedRange)
+            rows: ExecutionRecord.rowCounts(changes), error: error, sample: samples, missedRange: missedRange, backlog: request.backlog)
         // After the commit, never before and never after a rollback: in sequence order to the
         // export and the subscribers.
         if !events.isEmpty { feed.committed(events) }
@@ -249,6 +252,7 @@ public final class Executor: Sendable {
         ]
         if record.dryRun { metadata["dryRun"] = "true" }
         if target != FireLog.defaultTarget { metadata["target"] = "\(target)" }
+        if let backlog = record.backlog { metadata["backlog"] = "\(backlog.action.rawValue) \(backlog.item)" }
         if let error = record.error { metadata["error"] = "\(error)" }
         return metadata
     }

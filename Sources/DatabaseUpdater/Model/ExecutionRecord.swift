@@ -70,6 +70,8 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
     public var sample: [String: [[String: String]]]?
     /// For a `skipped` record that stands for a range of missed fires.
     public var missedRange: MissedRange?
+    /// For a record an operator's backlog action wrote (`updater backlog retry|clear|mark-done`).
+    public var backlog: BacklogResolution? = nil
 
     /// Seconds from start to finish.
     public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }

@@ -23,7 +23,8 @@ public final class ExecutionHistory: Sendable {
         var gathering: Task<Void, Never>?
     }
 
-    private let database: SQLiteDatabase
+    /// The state file (internal: ``unresolvedFires()`` reads it from its own file).
+    let database: SQLiteDatabase
     private let pending = Mutex(Queue())
     /// Running per-updater totals for ``metrics()``, and how many times they were reset.
     private let totals = Mutex((generation: 0, totals: ExecutionTotals()))
@@ -65,6 +66,15 @@ public final class ExecutionHistory: Sendable {
                 ALTER TABLE executions ADD COLUMN missed_first TEXT;
                 ALTER TABLE executions ADD COLUMN missed_count INTEGER;
                 ALTER TABLE executions ADD COLUMN missed_count_exact INTEGER;
+                """,
+            postgres: ""),
+        Migration(
+            version: 4, name: "backlog resolutions",
+            sqlite: """
+                ALTER TABLE executions ADD COLUMN backlog_action TEXT;
+                ALTER TABLE executions ADD COLUMN backlog_item TEXT;
+                ALTER TABLE executions ADD COLUMN backlog_reason TEXT;
+                CREATE INDEX executions_unsuccessful ON executions (scheduled_at) WHERE dry_run = 0 AND outcome <> 'succeeded';
                 """,
             postgres: ""),
     ]
@@ -152,15 +162,18 @@ public final class ExecutionHistory: Sendable {
                     record.error.map(DatabaseValue.text) ?? .null, sample.map(DatabaseValue.text) ?? .null,
                     .text(record.trigger.rawValue), record.missedRange.map { .timestamp($0.first) } ?? .null,
                     record.missedRange.map { .integer(Int64($0.count)) } ?? .null,
-                    record.missedRange.map { .bool($0.countIsExact) } ?? .null]
+                    record.missedRange.map { .bool($0.countIsExact) } ?? .null,
+                    record.backlog.map { .text($0.action.rawValue) } ?? .null, record.backlog.map { .text($0.item) } ?? .null,
+                    record.backlog?.reason.map(DatabaseValue.text) ?? .null]
         }
         try await database.transaction { conn in
             for values in rows {
                 try conn.execute(
                     """
                     INSERT INTO executions (id, updater, tenant, scheduled_at, started_at, finished_at, duration_seconds, outcome,
-                                            dry_run, seed, rows, error, sample, trigger, missed_first, missed_count, missed_count_exact)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                                            dry_run, seed, rows, error, sample, trigger, missed_first, missed_count, missed_count_exact,
+                                            backlog_action, backlog_item, backlog_reason)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
                     """, values)
             }
         }
@@ -221,26 +234,32 @@ public final class ExecutionHistory: Sendable {
             return try conn.query("SELECT * FROM executions ORDER BY started_at DESC, id LIMIT $1", .integer(Int64(limit)))
         }
         let decoder = JSONCoding.decoder()
-        return rows.compactMap { row in
-            guard let id = row["id"].uuidValue, let tenant = row["tenant"].uuidValue,
-                  let scheduled = row["scheduled_at"].dateValue, let started = row["started_at"].dateValue,
-                  let finished = row["finished_at"].dateValue,
-                  let outcome = row["outcome"].stringValue.flatMap(ExecutionRecord.Outcome.init(rawValue:)) else { return nil }
-            let counts = (try? decoder.decode([ExecutionRecord.RowCount].self, from: Data((row["rows"].stringValue ?? "[]").utf8))) ?? []
-            let sample = row["sample"].stringValue.flatMap { try? decoder.decode([String: [[String: String]]].self, from: Data($0.utf8)) }
-            return ExecutionRecord(
-                id: id, updater: row["updater"].stringValue ?? "", tenant: tenant, scheduledAt: scheduled, startedAt: started,
-                finishedAt: finished, outcome: outcome,
-                trigger: row["trigger"].stringValue.flatMap(ExecutionRecord.Trigger.init(rawValue:)) ?? .manual,
-                dryRun: row["dry_run"].boolValue ?? false,
-                seed: UInt64(row["seed"].stringValue ?? "") ?? 0, rows: counts, error: row["error"].stringValue, sample: sample,
-                missedRange: row["missed_count"].intValue.flatMap { count in
-                    row["missed_first"].dateValue.map {
-                        ExecutionRecord.MissedRange(first: $0, last: scheduled, count: Int(count),
-                                                    countIsExact: row["missed_count_exact"].boolValue ?? true)
-                    }
-                })
-        }
+        return rows.compactMap { Self.record(from: $0, decoder: decoder) }
+    }
+
+    /// A row of the `executions` table as a record; nil for a row that does not read as one.
+    static func record(from row: DatabaseRow, decoder: JSONDecoder) -> ExecutionRecord? {
+        guard let id = row["id"].uuidValue, let tenant = row["tenant"].uuidValue,
+              let scheduled = row["scheduled_at"].dateValue, let started = row["started_at"].dateValue,
+              let finished = row["finished_at"].dateValue,
+              let outcome = row["outcome"].stringValue.flatMap(ExecutionRecord.Outcome.init(rawValue:)) else { return nil }
+        let counts = (try? decoder.decode([ExecutionRecord.RowCount].self, from: Data((row["rows"].stringValue ?? "[]").utf8))) ?? []
+        let sample = row["sample"].stringValue.flatMap { try? decoder.decode([String: [[String: String]]].self, from: Data($0.utf8)) }
+        return ExecutionRecord(
+            id: id, updater: row["updater"].stringValue ?? "", tenant: tenant, scheduledAt: scheduled, startedAt: started,
+            finishedAt: finished, outcome: outcome,
+            trigger: row["trigger"].stringValue.flatMap(ExecutionRecord.Trigger.init(rawValue:)) ?? .manual,
+            dryRun: row["dry_run"].boolValue ?? false,
+            seed: UInt64(row["seed"].stringValue ?? "") ?? 0, rows: counts, error: row["error"].stringValue, sample: sample,
+            missedRange: row["missed_count"].intValue.flatMap { count in
+                row["missed_first"].dateValue.map {
+                    ExecutionRecord.MissedRange(first: $0, last: scheduled, count: Int(count),
+                                                countIsExact: row["missed_count_exact"].boolValue ?? true)
+                }
+            },
+            backlog: row["backlog_action"].stringValue.flatMap(BacklogResolution.Action.init(rawValue:)).map {
+                BacklogResolution(action: $0, item: row["backlog_item"].stringValue ?? "", reason: row["backlog_reason"].stringValue)
+            })
     }
 
     /// The latest fire time recorded for `updater` and `tenant` by a real (not dry-run)

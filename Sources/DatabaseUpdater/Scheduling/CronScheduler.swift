@@ -268,7 +268,7 @@ public actor CronScheduler {
                                                         missedRange: range))
         }
         for missed in plan.missed {
-            let reason = "missed fire: the scheduler could not run it on time (\(policy))"
+            let reason = "\(MisfirePlanner.missedFireReasonPrefix) the scheduler could not run it on time (\(policy))"
             await onRecord(await executor.recordSkipped(request(updater, tenant, at: missed, trigger: .scheduled), reason: reason))
         }
         var requests = plan.catchUp.map { request(updater, tenant, at: $0, trigger: .catchUp) }

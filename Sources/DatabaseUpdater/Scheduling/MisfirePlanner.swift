@@ -15,6 +15,9 @@ public enum MisfirePlanner {
     /// The most passed-over fires counted one by one (a second-by-second schedule stopped for
     /// four months); beyond, a range's count is a lower bound.
     public static let countLimit = 10_000_000
+    /// How the error of a missed fire's record begins (one by one, not a range): the backlog
+    /// finds the missed fires that no one has run since by it.
+    public static let missedFireReasonPrefix = "missed fire:"
 
     /// What to do with a set of due fires.
     public struct Plan: Sendable, Equatable {
