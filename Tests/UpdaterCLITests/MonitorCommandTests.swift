@@ -113,6 +113,28 @@ struct MonitorCommandTests {
         #expect(second.stdout.contains("NEW RECORDS DETECTED! 1 new record(s) added\n  1. body call back"), "\(second.stdout)")
     }
 
+    @Test func anAlertCommandGetsTheAlertAsJSONAndItsFailureIsLogged() async throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = try await patients(.sqlite)
+        let watch = ["--database", url, "--table", "patients", "--state", folder.appendingPathComponent("state").path]
+        #expect(try await CommandRunner.run(["monitor", "check"] + watch, in: folder).status == 0)
+        // Enough new rows that the alert's JSON is larger than a pipe's buffer.
+        try await sql(url, (10..<2_010).map { "INSERT INTO patients (id, name) VALUES (\($0), 'Patient \($0)');" }.joined())
+        let alertFile = folder.appendingPathComponent("alert.json").path
+        let read = try await CommandRunner.run(["monitor", "check", "--alert-command", "cat > '\(alertFile)'"] + watch, in: folder)
+        #expect(read.status == 0, "\(read.stderr)")
+        let alert = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: alertFile))) as? [String: Any])
+        #expect(alert["table"] as? String == "patients" && (alert["inserted"] as? [Any])?.count == 2_000 && alert["previousCount"] as? Int == 3)
+
+        // A command that fails, without reading its input: the check still succeeds, the log says why.
+        try await sql(url, "DELETE FROM patients WHERE id >= 10")
+        let failing = try await CommandRunner.run(["monitor", "check", "--alert-command", "exit 3"] + watch, in: folder)
+        #expect(failing.status == 0 && failing.stdout.contains("RECORDS DELETED! 2000 record(s) removed"), "\(failing.stderr)")
+        let logs = try await CommandRunner.run(["monitor", "logs", "--count", "1"] + watch, in: folder)
+        #expect(logs.stdout.contains("ERROR   patients: the alert command exited with status 3"), "\(logs.stdout)")
+    }
+
     @Test func detachedStartStatusAndStopThroughItsPid() async throws {
         let folder = try CommandRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -26,6 +26,9 @@ public struct AlertCommand: Sendable {
         } catch {
             return "cannot run the alert command: \(error.localizedDescription)"
         }
+        // A command that exits without reading its input closes the pipe: the write below must
+        // fail with EPIPE, not end the monitor by SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         let json = (try? JSONCoding.encoder().encode(check)) ?? Data()
         let writer = input.fileHandleForWriting
         // A command that does not read its input must not block the monitor: write off-thread.
