@@ -1,17 +1,10 @@
 import DatabaseUpdater
 import Foundation
 
-/// What the monitor dashboard shows: its frames, from the state folder, and the events that
-/// redraw it (keys, a timer, signals).
+/// What the monitor dashboard shows: its frames, from the state folder.
 struct MonitorDashboardView {
     enum Mode {
         case main, status, logs
-    }
-
-    enum Event: Sendable {
-        case key(Character)
-        case tick
-        case stop
     }
 
     let store: MonitorStateStore
@@ -63,31 +56,5 @@ struct MonitorDashboardView {
             if escape, character.isLetter { escape = false }
         }
         return escape || out.contains("\u{1B}") ? out + (color ? "\u{1B}[0m" : "") : out
-    }
-
-    /// Keys from the terminal, a tick every `refresh` seconds, and SIGTERM/SIGINT as `.stop`.
-    static func events(refresh: Double) -> AsyncStream<Event> {
-        let (stream, continuation) = AsyncStream<Event>.makeStream()
-        Thread.detachNewThread {
-            var byte: UInt8 = 0
-            while read(0, &byte, 1) == 1 { continuation.yield(.key(Character(UnicodeScalar(byte)))) }
-            continuation.yield(.stop)
-        }
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Int64(refresh * 1000)))
-                continuation.yield(.tick)
-            }
-        }
-        let (signals, signalContinuation) = MonitorProcess.events()
-        let forwarder = Task {
-            for await event in signals { if case .stop = event { continuation.yield(.stop) } }
-        }
-        continuation.onTermination = { _ in
-            ticker.cancel()
-            forwarder.cancel()
-            signalContinuation.finish()
-        }
-        return stream
     }
 }

@@ -11,9 +11,9 @@ struct TerminalStyle {
 
     let colour: Bool
 
-    /// The style for standard output in `environment`.
-    static func forStandardOutput(environment: [String: String] = ProcessInfo.processInfo.environment) -> TerminalStyle {
-        TerminalStyle(colour: isatty(STDOUT_FILENO) == 1 && (environment["NO_COLOR"] ?? "").isEmpty)
+    /// The style for standard output (``Console/coloured``).
+    static func forStandardOutput() -> TerminalStyle {
+        TerminalStyle(colour: Console.coloured)
     }
 
     func mark(_ mark: Mark) -> String {

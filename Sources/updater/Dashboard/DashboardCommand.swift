@@ -48,7 +48,7 @@ extension Updater {
                 terminal.draw(Array(lines.prefix(terminal.size().rows)))
             }
             await draw()
-            for await event in MonitorDashboardView.events(refresh: interval) {
+            for await event in TerminalEvents.stream(refresh: interval) {
                 switch event {
                 case .tick: await draw()
                 case .key(let key) where key == "q" || key == "Q": await reader.close(); return
