@@ -24,6 +24,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // SHA-256 of row images in the change log (GroundTruth/RowImage.swift).
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        // Merging a client's log subscription with outside events and heartbeats (Streams/);
+        // already in the graph through Hummingbird.
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        // The WebSocket stream of change events (DatabaseUpdaterHTTP).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // System-library shims. Only Sources/DatabaseUpdater/Storage imports the database ones;
@@ -51,6 +56,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
         // The REST API, the Prometheus endpoint and the OpenAPI document.
@@ -59,6 +65,7 @@ let package = Package(
             dependencies: [
                 "DatabaseUpdater",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -35,8 +35,22 @@ public actor DatabaseUpdaterManager: Service {
     public var events: ChangeEventBus { feed.live }
     /// Committed change-log entries: live, or from any sequence number on (``ChangeFeed/subscribe(after:)``).
     public let feed: ChangeFeed
+    /// Events from outside the change log (posted to the API, captured from other writers),
+    /// broadcast to streams and webhooks beside the log's own; never ground truth.
+    public let externalEvents = ChangeEventBus()
     /// Live execution records, as they are made.
     public let records: Broadcaster<ExecutionRecord>
+    /// Broadcasts `events` from outside the log, each marked with `source` and without a
+    /// sequence number, to every stream and webhook (see ``externalEvents``).
+    public nonisolated func publishExternal(_ events: [ChangeEvent], source: String) {
+        externalEvents.publish(events.map { event in
+            var event = event
+            event.source = source
+            event.seq = nil
+            return event
+        })
+    }
+
     /// The change log's export, `changes.jsonl`.
     public let ledger: ChangeLedger
     /// Whether the target database answers.
@@ -483,6 +497,7 @@ public actor DatabaseUpdaterManager: Service {
         records.finish()
         if health.state.reachable { _ = try? await feed.catchUp() }
         feed.finish()
+        externalEvents.finish()
         await database.close()
         await history.close()
         try? ledger.close()

@@ -88,6 +88,11 @@ public final class ChangeFeed: Sendable {
         ChangeSubscription(after: seq, live: live.subscribe(bufferLimit: bufferLimit), database: database)
     }
 
+    /// The log's last sequence number, read from the database (0 for an empty log).
+    public func lastSequence() async throws -> Int64 {
+        try await ChangeLog.lastSequence(in: database)
+    }
+
     /// Ends the live subscribers' streams, and any wait for missing entries.
     public func finish() {
         state.withLock { $0.finished = true }

@@ -39,11 +39,15 @@ public struct ChangeEvent: Codable, Sendable, Equatable {
     public var after: String?
     /// The row after the change in ``RowImage``'s canonical JSON, when `ledger.rowImages` is on.
     public var image: String?
+    /// Where an event not of the change log came from: `external` (posted to the API) or
+    /// `capture` (another writer, read by `updater capture`); nil for the log's own entries. Such
+    /// events are broadcast to streams and webhooks but are not ground truth: they have no `seq`.
+    public var source: String?
 
     enum CodingKeys: String, CodingKey {
         case type, operation, table, key, tenant, updater, execution, timestamp, seq, transaction
         case dataTime = "data_time"
-        case before, after, image
+        case before, after, image, source
     }
 
     public init(change: RowChange, tenant: UUID, updater: String, execution: UUID, committedAt: Date) {
@@ -79,6 +83,7 @@ public struct ChangeEvent: Codable, Sendable, Equatable {
         after = try container.decodeIfPresent(String.self, forKey: .after)
         // An object in JSON, its canonical text here (keys sorted, so the decoded order does not matter).
         image = try container.decodeIfPresent([String: String?].self, forKey: .image).map { RowImage(columns: $0).canonicalText }
+        source = try container.decodeIfPresent(String.self, forKey: .source)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -99,6 +104,7 @@ public struct ChangeEvent: Codable, Sendable, Equatable {
         if let image, let columns = RowImage(canonicalText: image)?.columns {
             try container.encode(columns, forKey: .image)
         }
+        try container.encodeIfPresent(source, forKey: .source)
     }
 
     /// The event as one line of JSON with the keys in the documented order (Foundation's
@@ -131,6 +137,7 @@ public struct ChangeEvent: Codable, Sendable, Equatable {
             bytes.append(contentsOf: ",\"image\":".utf8)
             bytes.append(contentsOf: image.utf8)
         }
+        if let source { field(",\"source\":", source) }
         bytes.append(UInt8(ascii: "}"))
         return String(decoding: bytes, as: UTF8.self)
     }
