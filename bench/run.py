@@ -322,7 +322,7 @@ SELECT i, format('MRN-%s', lpad(i::text, 8, '0')), (ARRAY[{sql_list(FIRST_NAMES)
   CASE WHEN i % 10 = 0 THEN NULL ELSE (ARRAY[{sql_list(NOTES)}])[1 + (i / 3) % 8] END,
   TIMESTAMPTZ '2026-01-01 00:00:00+00' + i * INTERVAL '37 seconds',
   TIMESTAMPTZ '2026-01-01 00:00:00+00' + i * INTERVAL '37 seconds' + (i % 48) * INTERVAL '1 hour'
-FROM generate_series(1, {rows}) AS i;
+FROM generate_series(1::bigint, {rows}) AS i;
 """
 
 
@@ -351,10 +351,11 @@ UPDATE {MONITOR_TABLE} SET status = 'transferred', notes = coalesce(notes, '') |
 
 
 def monitor_engine_sql(engine, database, path, sql):
-    if engine == "sqlite":
-        subprocess.run(["sqlite3", path], input=sql, check=True, capture_output=True, text=True)
-    else:
-        subprocess.run(["psql", database, "-qAt", "-v", "ON_ERROR_STOP=1"], input=sql, check=True, capture_output=True, text=True)
+    """Runs `sql` with the engine's shell; its error stops the run."""
+    command = ["sqlite3", "-bail", path] if engine == "sqlite" else ["psql", database, "-qAt", "-v", "ON_ERROR_STOP=1"]
+    done = subprocess.run(command, input=sql, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr.strip()[:2000]}")
 
 
 def monitor_check(database, state, workdir):
