@@ -102,7 +102,7 @@ struct SnapshotMonitorTests {
         let (_, database) = try await patientsDatabase(engine)
         defer { Task { await database.close() } }
         let rows = try await database.withConnection { try $0.query("SELECT * FROM patients ORDER BY id") }
-        let digester = RowDigester(columns: rows[0].columns, keyColumns: ["id"])
+        var digester = RowDigester(columns: rows[0].columns, keyColumns: ["id"])
         for row in rows {
             var columnHashes: [UInt32] = []
             let hash = digester.digest(row, columnHashes: &columnHashes)
