@@ -126,24 +126,28 @@ public enum DatabaseValue: Sendable, Hashable, CustomStringConvertible {
         bytes.append(UInt8(ascii: "Z"))
     }
 
-    /// `value` in decimal, zeros in front of its text up to `width` characters (`-5` at width 4: `00-5`).
-    private static func appendPadded(_ value: Int64, _ width: Int, to bytes: inout [UInt8]) {
-        let start = bytes.count
-        appendDecimal(value, to: &bytes)
-        let written = bytes.count - start
-        if written < width { bytes.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - written), at: start) }
-    }
-
     /// `String(value)`'s UTF-8, appended to `bytes`.
     static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        let start = bytes.count
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        bytes[start...].reverse()
+        appendPadded(value, 0, to: &bytes)
+    }
+
+    /// `value` in decimal, zeros in front of its text up to `width` characters (`-5` at width 4:
+    /// `00-5`, as the text was padded before). The digits are made in a buffer on the stack.
+    private static func appendPadded(_ value: Int64, _ width: Int, to bytes: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64's 20 digits
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var magnitude = value.magnitude
+            var start = raw.count
+            repeat {
+                start -= 1
+                raw[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            let length = raw.count - start + (value < 0 ? 1 : 0)
+            if length < width { bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - length)) }
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start...]))
+        }
     }
 
     /// Parses ISO 8601 (`T` or space separator, optional fraction, `Z`, `+HH`, `+HH:MM` or `+HHMM`),
