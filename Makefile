@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/updater
 
-.PHONY: run test deps build bench bench-quick bench-ground-truth bench-cron soak fuzz clean help
+.PHONY: run test deps build bench bench-quick bench-ground-truth bench-monitor bench-cron soak fuzz clean help
 
 help:
 	@echo "make run         build and start the service on the embedded SQLite default, demo schedules (Config/demo.yaml)"
@@ -10,6 +10,8 @@ help:
 	@echo "make bench       ours against pgbench, sqlite3, Faker and croniter; writes BENCHMARKS.md (make bench-quick: under 3 minutes)"
 	@echo "make bench-ground-truth  only the ground truth's rows: executions/s with the change log against without, verify over 1M entries"
 	@echo "                 (GROUND_TRUTH_ARGS=--quick: 2,000 executions and 100,000 entries, 3 rounds)"
+	@echo "make bench-monitor  updater monitor check of 1,000,000 rows with 0.1 % changed against a plain read (sqlite3, psql COPY)"
+	@echo "                 (MONITOR_ARGS=--quick: 100,000 rows, 3 rounds)"
 	@echo "make bench-cron  next-fire evaluations per second (release build)"
 	@echo "make soak        the release service for SOAK_MINUTES (60) under API load: RSS, fds, threads must stay flat (soak-results/)"
 	@echo "make fuzz        libFuzzer on the cron parser and the configuration loader, FUZZ_SECONDS (60) per target; fails on a crash, leak, timeout or OOM"
@@ -54,6 +56,15 @@ bench-ground-truth: deps
 	$(SWIFT) build -c release --product UpdaterBenchmark
 	$(SWIFT) build -c release --product updater
 	scripts/with-test-postgres.sh python3 bench/run.py --only ground-truth $(GROUND_TRUTH_ARGS)
+
+## The snapshot monitor (issue 16): `updater monitor check` of a 1,000,000-row table with 0.1 % changed a round
+## (UPDATER_BENCH_MONITOR_ROWS=N) against reading the same rows with sqlite3 / psql COPY, both engines.
+## Writes bench/results-monitor.json; see bench/notes.md.
+MONITOR_ARGS ?=
+bench-monitor: deps
+	scripts/bench-deps.sh
+	$(SWIFT) build -c release --product updater
+	scripts/with-test-postgres.sh python3 bench/run.py --only monitor $(MONITOR_ARGS)
 
 bench-cron: deps
 	$(SWIFT) build -c release --product CronBenchmark

@@ -5,6 +5,8 @@
     make bench-quick         # the same pairs, smaller (under 3 minutes)
     make bench-ground-truth  # only the ground truth's rows: the change log on against off, verify over 1M entries
                              # (run.py --only ground-truth [--quick]; writes bench/results-ground-truth.json)
+    make bench-monitor       # only the snapshot monitor's rows: `updater monitor check` of 1,000,000 rows with 0.1 %
+                             # changed against a plain read of them (run.py --only monitor [--quick]; bench/results-monitor.json)
 
 Run inside scripts/with-test-postgres.sh (make does this): it needs UPDATER_TEST_POSTGRES_URL.
 Each pair runs alternately (ours, peer, ours, peer, ...) for at least 5 rounds (the ground
@@ -262,6 +264,187 @@ def ground_truth_rows(add, rounds, count, entries, workdir):
             os.remove(path)
 
 
+# --- the snapshot monitor's check against a plain read ------------------------------------------
+
+MONITOR_TABLE = "patients"
+FIRST_NAMES = ["Ann", "Bob", "Cid", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jon", "Kim", "Lou", "Max", "Nia", "Oli", "Pam"]
+LAST_NAMES = ["Lee", "Ray", "Moe", "Fox", "Kim", "Diaz", "Novak", "Okafor", "Silva", "Tanaka", "Weber", "Young", "Zhou",
+              "Haddad", "Ibsen", "Jensen"]
+WARDS = ["Cardiology", "Oncology", "Maternity", "Orthopaedics", "Neurology", "Paediatrics", "Geriatrics", "Emergency"]
+STATUSES = ["admitted", "in_treatment", "observation", "discharged", "transferred"]
+NOTES = ["Allergic to penicillin; monitor blood pressure twice a day.",
+         "Post-operative care after knee replacement, physiotherapy from day two.",
+         "Type 2 diabetes, insulin before meals, low-sugar diet.",
+         "Observation after a fall at home, no fracture on the X-ray.",
+         "Chest pain on admission, ECG normal, troponin pending.",
+         "Recovering from pneumonia, oxygen saturation back to 96 %.",
+         "Scheduled for an MRI on Thursday morning, fasting from midnight.",
+         "Family asked to be called before any change of ward."]
+
+
+def monitor_rows_count(quick):
+    """Rows of the monitored table: UPDATER_BENCH_MONITOR_ROWS, else 100,000 with --quick, else 1,000,000."""
+    return int(os.environ.get("UPDATER_BENCH_MONITOR_ROWS") or (100_000 if quick else 1_000_000))
+
+
+def sql_list(values):
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def monitor_table_sql(engine, rows):
+    """A `patients` table of `rows` rows, twelve columns (an integer key, text, dates, timestamps), filled by one
+    INSERT … SELECT: every row its own key, record number, e-mail, phone and times; names, wards and notes cycled."""
+    if engine == "sqlite":
+        pick = lambda values, expr: "json_extract(" + "'" + json.dumps(values).replace("'", "''") + "'" + f", '$[' || ({expr}) || ']')"
+        ts = lambda expr: f"strftime('%Y-%m-%dT%H:%M:%fZ', {expr}, 'unixepoch')"
+        return f"""
+CREATE TABLE {MONITOR_TABLE} (id INTEGER PRIMARY KEY, record_number TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+  email TEXT, phone TEXT, birth_date TEXT, ward TEXT, status TEXT NOT NULL, notes TEXT, admitted_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {rows})
+INSERT INTO {MONITOR_TABLE}
+SELECT i, printf('MRN-%08d', i), {pick(FIRST_NAMES, 'i % 16')}, {pick(LAST_NAMES, '(i / 16) % 16')},
+  lower({pick(FIRST_NAMES, 'i % 16')}) || '.' || i || '@example.org', printf('+1-555-%03d-%04d', (i / 10000) % 1000, i % 10000),
+  date('1940-01-01', '+' || (i * 7919 % 29000) || ' days'), {pick(WARDS, 'i % 8')}, {pick(STATUSES, '(i / 8) % 5')},
+  CASE WHEN i % 10 = 0 THEN NULL ELSE {pick(NOTES, '(i / 3) % 8')} END,
+  {ts('1767225600 + i * 37')}, {ts('1767225600 + i * 37 + 3600 * (i % 48)')}
+FROM s;
+"""
+    return f"""
+CREATE TABLE {MONITOR_TABLE} (id BIGINT PRIMARY KEY, record_number TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL,
+  email TEXT, phone TEXT, birth_date DATE, ward TEXT, status TEXT NOT NULL, notes TEXT, admitted_at TIMESTAMPTZ NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL);
+INSERT INTO {MONITOR_TABLE}
+SELECT i, format('MRN-%s', lpad(i::text, 8, '0')), (ARRAY[{sql_list(FIRST_NAMES)}])[1 + i % 16],
+  (ARRAY[{sql_list(LAST_NAMES)}])[1 + (i / 16) % 16],
+  lower((ARRAY[{sql_list(FIRST_NAMES)}])[1 + i % 16]) || '.' || i || '@example.org',
+  format('+1-555-%s-%s', lpad(((i / 10000) % 1000)::text, 3, '0'), lpad((i % 10000)::text, 4, '0')),
+  DATE '1940-01-01' + (i * 7919 % 29000)::int, (ARRAY[{sql_list(WARDS)}])[1 + i % 8], (ARRAY[{sql_list(STATUSES)}])[1 + (i / 8) % 5],
+  CASE WHEN i % 10 = 0 THEN NULL ELSE (ARRAY[{sql_list(NOTES)}])[1 + (i / 3) % 8] END,
+  TIMESTAMPTZ '2026-01-01 00:00:00+00' + i * INTERVAL '37 seconds',
+  TIMESTAMPTZ '2026-01-01 00:00:00+00' + i * INTERVAL '37 seconds' + (i % 48) * INTERVAL '1 hour'
+FROM generate_series(1::bigint, {rows}) AS i;
+"""
+
+
+def monitor_changes_sql(engine, rows, round_number):
+    """0.1 % of `rows` changed: 30 % of them deleted, then 40 % updated (among the rows left), then 30 % inserted
+    after the greatest key, so no row is both. Returns (sql, the counts the check must report)."""
+    changed = max(10, rows // 1000)
+    deletes, updates = changed * 3 // 10, changed * 4 // 10
+    inserts = changed - deletes - updates
+    if engine == "sqlite":
+        now, birth = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", "'1990-05-17'"
+        series, source, mrn = (f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {inserts}) ", "s",
+                               "printf('MRN-%08d', m.top + n)")
+    else:
+        now, birth = "now()", "DATE '1990-05-17'"
+        series, source, mrn = "", f"generate_series(1, {inserts}) AS n", "format('MRN-%s', lpad((m.top + n)::text, 8, '0'))"
+    sql = f"""
+DELETE FROM {MONITOR_TABLE} WHERE id IN (SELECT id FROM {MONITOR_TABLE} ORDER BY random() LIMIT {deletes});
+UPDATE {MONITOR_TABLE} SET status = 'transferred', notes = coalesce(notes, '') || ' Round {round_number}.', updated_at = {now}
+  WHERE id IN (SELECT id FROM {MONITOR_TABLE} ORDER BY random() LIMIT {updates});
+{series}INSERT INTO {MONITOR_TABLE} SELECT m.top + n, {mrn}, 'Newt', 'Arrival', 'new.' || (m.top + n) || '@example.org',
+  '+1-555-000-0000', {birth}, 'Emergency', 'admitted', 'Admitted in round {round_number}.', {now}, {now}
+  FROM (SELECT max(id) AS top FROM {MONITOR_TABLE}) AS m, {source};
+"""
+    return sql, {"inserted": inserts, "modified": updates, "deleted": deletes}
+
+
+def monitor_engine_sql(engine, database, path, sql):
+    """Runs `sql` with the engine's shell; its error stops the run."""
+    command = ["sqlite3", "-bail", path] if engine == "sqlite" else ["psql", database, "-qAt", "-v", "ON_ERROR_STOP=1"]
+    done = subprocess.run(command, input=sql, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr.strip()[:2000]}")
+
+
+def monitor_check(database, state, workdir):
+    """Seconds, peak RSS (MB) and the parsed `--json` line of one `updater monitor check`, run whole under /usr/bin/time."""
+    rss_file = os.path.join(workdir, "monitor-rss.txt")
+    command = ["/usr/bin/time", "-f", "%M", "-o", rss_file, UPDATER, "monitor", "check", "--database", database,
+               "--table", MONITOR_TABLE, "--state", state, "--json"]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"updater monitor check failed ({done.returncode}):\n{done.stderr.strip()[:4000]}")
+    with open(rss_file) as f:
+        rss_mb = int(f.read().split()[-1]) / 1024
+    return elapsed, rss_mb, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def folder_bytes(path):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def monitor_rows(add_row, rounds, rows, workdir):
+    for engine in ["sqlite", "pg"]:
+        state = os.path.join(workdir, f"monitor-state-{engine}")
+        if engine == "sqlite":
+            path = os.path.join(workdir, "monitor.sqlite")
+            database = f"sqlite:{path}"
+            peer_command = ["sqlite3", path, f"SELECT * FROM {MONITOR_TABLE}"]
+            peer_text = f"`sqlite3 FILE 'SELECT * FROM {MONITOR_TABLE}' > /dev/null`"
+        else:
+            path, database = None, fresh_postgres()
+            peer_command = ["psql", database, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", f"COPY {MONITOR_TABLE} TO STDOUT"]
+            peer_text = f"`psql URL -c 'COPY {MONITOR_TABLE} TO STDOUT' > /dev/null`"
+        started = time.perf_counter()
+        monitor_engine_sql(engine, database, path, monitor_table_sql(engine, rows))
+        # Settle the new rows, so that no side's first round pays for it (hint bits, the WAL).
+        if engine == "pg":
+            monitor_engine_sql(engine, database, path, f"VACUUM ANALYZE {MONITOR_TABLE};")
+        else:
+            monitor_engine_sql(engine, database, path, "PRAGMA journal_mode = WAL; PRAGMA wal_checkpoint(TRUNCATE);")
+        print(f"monitor_check_{engine}: {rows:,} rows made in {time.perf_counter() - started:.1f} s", flush=True)
+        baseline_seconds, baseline_rss, baseline = monitor_check(database, state, workdir)
+        if not baseline["baseline"] or baseline["currentCount"] != rows:
+            raise SystemExit(f"the baseline check saw {baseline['currentCount']} rows (baseline: {baseline['baseline']}), expected {rows}")
+        ours, peer, rss = [], [], []
+        for round_number in range(1, rounds + 1):
+            sql, expected = monitor_changes_sql(engine, rows, round_number)
+            monitor_engine_sql(engine, database, path, sql)
+            if engine == "sqlite":  # the peer and ours read the file, not the WAL, as after the fill
+                monitor_engine_sql(engine, database, path, "PRAGMA wal_checkpoint(TRUNCATE);")
+
+            def ours_run():
+                seconds, rss_mb, check = monitor_check(database, state, workdir)
+                found = {key: len(check[key]) for key in expected}
+                if found != expected or check["baseline"]:
+                    raise SystemExit(f"monitor_check_{engine} round {round_number}: the check found {found}, expected {expected}")
+                ours.append(seconds)
+                rss.append(rss_mb)
+
+            def peer_run():
+                peer.append(timed(peer_command))
+            for run in ([ours_run, peer_run] if round_number % 2 else [peer_run, ours_run]):
+                run()
+        if engine == "sqlite":
+            table_bytes = int(subprocess.run(["sqlite3", path, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size"],
+                                             check=True, capture_output=True, text=True).stdout)
+        else:
+            table_bytes = int(subprocess.run(["psql", database, "-qAtc", f"SELECT pg_total_relation_size('{MONITOR_TABLE}')"],
+                                             check=True, capture_output=True, text=True).stdout)
+        state_bytes = folder_bytes(state)
+        o, p = statistics.median(ours), statistics.median(peer)
+        add_row({
+            "name": f"monitor_check_{engine}",
+            "what": f"seconds for `updater monitor check --database URL --table {MONITOR_TABLE} --state DIR` of {rows:,} rows (12 columns) "
+                    f"with 0.1 % changed ({', '.join(f'{v} {k}' for k, v in expected.items())} a round), process start included; "
+                    f"peer: {peer_text}; state folder {state_bytes / 1e6:.1f} MB against the table's {table_bytes / 1e6:.1f} MB; "
+                    f"peak RSS {statistics.median(rss):.0f} MB (baseline check {baseline_seconds:.2f} s, {baseline_rss:.0f} MB)",
+            "ours": round(o, 3), "peer": round(p, 3), "unit": "s", "ratio": round(o / p, 3), "goal": "ours/peer <= 2.0",
+            "met": o / p <= 2.0, "rounds": {"ours": ours, "peer": peer, "peak_rss_mb": rss},
+            "state_bytes": state_bytes, "table_bytes": table_bytes, "peak_rss_mb": round(statistics.median(rss), 1),
+            "baseline": {"seconds": round(baseline_seconds, 3), "peak_rss_mb": round(baseline_rss, 1)}})
+        if engine == "pg":
+            subprocess.run(["psql", os.environ["UPDATER_TEST_POSTGRES_URL"], "-qAtc",
+                            f"DROP DATABASE {database.rsplit('/', 1)[1]}"], capture_output=True)
+        else:
+            os.remove(path)
+        shutil.rmtree(state, ignore_errors=True)
+
+
 # --- the run ---------------------------------------------------------------------------------
 
 def alternate(rounds, ours, peer):
@@ -286,8 +469,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", choices=["ground-truth"],
-                        help="run only these rows and write bench/results-ground-truth.json (BENCHMARKS.md is left alone)")
+    parser.add_argument("--only", choices=["ground-truth", "monitor"],
+                        help="run only these rows and write bench/results-ground-truth.json or bench/results-monitor.json "
+                             "(BENCHMARKS.md is left alone)")
     parser.add_argument("--notes-only", action="store_true",
                         help="rewrite BENCHMARKS.md from bench/results.json and bench/notes.md without running anything")
     args = parser.parse_args()
@@ -320,7 +504,14 @@ def main():
     try:
         if args.only == "ground-truth":
             ground_truth_rows(add, gt_rounds, count, verify_entries(args.quick), workdir)
-            return finish_ground_truth(args, gt_rounds, rows)
+            return finish_only(args, gt_rounds, rows, "results-ground-truth.json")
+        if args.only == "monitor":
+            monitor_rows(rows.append, gt_rounds, monitor_rows_count(args.quick), workdir)
+            for row in rows:
+                print(f"{row['name']}: ours {row['ours']:.2f} s, peer {row['peer']:.2f} s, ratio {row['ratio']:.2f} "
+                      f"({'met' if row['met'] else 'NOT met'}); state {row['state_bytes'] / 1e6:.1f} MB, table "
+                      f"{row['table_bytes'] / 1e6:.1f} MB, peak RSS {row['peak_rss_mb']:.0f} MB", flush=True)
+            return finish_only(args, gt_rounds, rows, "results-monitor.json")
         for clients, name in [(1, "pg_executions_c1"), (2, "pg_executions_c2")]:
             ours_db, peer_db = fresh_postgres(), fresh_postgres()
             prepare_pgbench(peer_db)
@@ -373,15 +564,15 @@ def main():
     write_report(results)
 
 
-def finish_ground_truth(args, rounds, rows):
-    """`--only ground-truth`: its own results file and the table on stdout; BENCHMARKS.md keeps the last full run."""
+def finish_only(args, rounds, rows, file):
+    """`--only …`: its own results file and the table on stdout; BENCHMARKS.md keeps the last full run."""
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results = {"date": when, "machine": machine(), "quick": args.quick, "rounds": rounds, "rows": rows}
-    with open(os.path.join(ROOT, "bench", "results-ground-truth.json"), "w") as f:
+    with open(os.path.join(ROOT, "bench", file), "w") as f:
         json.dump(results, f, indent=2)
     print(f"\n{when}; {results['machine']}; medians of {rounds} rounds\n")
     print("\n".join(table(rows)))
-    print("\nwrote bench/results-ground-truth.json")
+    print(f"\nwrote bench/{file}")
     return 0  # as a full run: a missed goal is reported, not an error (a failed execution or check is)
 
 

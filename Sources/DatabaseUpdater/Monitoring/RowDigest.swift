@@ -11,14 +11,28 @@ struct RowHash: Hashable, Sendable {
 /// Hashes the rows of one table scan: its key text, the row's ``RowHash`` and one 32-bit hash
 /// per column (FNV-1a of the column's canonical text), which names the columns a modified row
 /// changed without keeping its values.
+///
+/// The canonical form is written into one buffer, reused from row to row: the column names'
+/// parts (`{"name":`, `,"name":`) are made once per scan, the values written as bytes
+/// (``CanonicalBytes``), and the column hashes taken in the same pass.
 struct RowDigester {
     let columns: [String]
+    /// Column positions in the canonical form's key order.
     private let order: [Int]
+    /// Per canonical position, the bytes before its value: `{"name":` for the first, `,"name":` after.
+    private let prefixes: [[UInt8]]
     private let keyPositions: [Int]
+    private var buffer: [UInt8] = []
 
     init(columns: [String], keyColumns: [String]) {
         self.columns = columns
         order = RowImage.canonicalOrder(of: columns)
+        prefixes = order.enumerated().map { index, column in
+            var bytes: [UInt8] = [index == 0 ? UInt8(ascii: "{") : UInt8(ascii: ",")]
+            JSONCoding.appendQuoted(columns[column], to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            return bytes
+        }
         keyPositions = keyColumns.compactMap { columns.firstIndex(of: $0) }
     }
 
@@ -36,23 +50,20 @@ struct RowDigester {
     }
 
     /// The row's hash, and its columns' hashes appended to `columnHashes` in table order.
-    func digest(_ row: DatabaseRow, columnHashes: inout [UInt32]) -> RowHash {
-        for value in row.values { columnHashes.append(Self.columnHash(RowImage.text(value))) }
-        let digest = SHA256.hash(data: RowImage.canonicalBytes(of: row, order: order))
+    mutating func digest(_ row: DatabaseRow, columnHashes: inout [UInt32]) -> RowHash {
+        let first = columnHashes.count
+        columnHashes.append(contentsOf: repeatElement(0, count: columns.count))
+        buffer.removeAll(keepingCapacity: true)
+        if order.isEmpty { buffer.append(UInt8(ascii: "{")) }
+        for (index, position) in order.enumerated() {
+            buffer.append(contentsOf: prefixes[index])
+            columnHashes[first + position] = CanonicalBytes.append(row.values[position], to: &buffer)
+        }
+        buffer.append(UInt8(ascii: "}"))
+        let digest = SHA256.hash(data: buffer)
         return digest.withUnsafeBytes { raw in
             RowHash(high: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
                     low: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
         }
-    }
-
-    /// FNV-1a (32-bit) of a column's canonical text; NULL hashes apart from every text.
-    static func columnHash(_ text: String?) -> UInt32 {
-        guard let text else { return 0x9e37_79b9 }
-        var hash: UInt32 = 0x811c_9dc5
-        for byte in text.utf8 {
-            hash ^= UInt32(byte)
-            hash = hash &* 0x0100_0193
-        }
-        return hash
     }
 }

@@ -58,7 +58,9 @@ public struct SnapshotMonitor: Sendable {
             let checks = results.map(\.0)
             try appendDetections(checks)
             for (check, hashes) in results {
-                let file = try store.write(hashes, table: check.table)
+                // A check that found nothing keeps the hash file it compared with: the same bytes.
+                let kept = check.hasChanges || check.baseline ? nil : state.tables[MonitorState.TableState.id(database: check.database, table: check.table)]?.hashesFile
+                let file = try kept ?? store.write(hashes, table: check.table)
                 let table = MonitorState.TableState(
                     database: check.database, table: check.table, keyColumns: check.keyColumns, columns: hashes.columns,
                     checkedAt: check.checkedAt, recordCount: check.currentCount, maxId: check.maxId, hashesFile: file)

@@ -25,14 +25,6 @@ struct TableHashes {
         columnHashes[(index * columns.count)..<((index + 1) * columns.count)]
     }
 
-    /// Row positions by key.
-    func positions() -> [String: Int] {
-        var positions: [String: Int] = [:]
-        positions.reserveCapacity(keys.count)
-        for (index, key) in keys.enumerated() { positions[key] = index }
-        return positions
-    }
-
     private static let magic = Array("UPDMONH1".utf8)
 
     /// The file's bytes.

@@ -14,9 +14,9 @@ struct TableScan {
 
     /// The check's findings and the hashes to keep for the next one.
     func run(on connection: any SQLConnection, database: String, at checkedAt: Date) throws(DatabaseError) -> (TableCheck, TableHashes) {
-        let digester = RowDigester(columns: table.columns, keyColumns: table.keyColumns)
+        var digester = RowDigester(columns: table.columns, keyColumns: table.keyColumns)
         var current = TableHashes(columns: table.columns)
-        let positions = previous?.positions() ?? [:]
+        var matcher = KeyMatcher(keys: previous?.keys ?? [])
         var seen = [Bool](repeating: false, count: previous?.count ?? 0)
         // Old column position for each current column (nil: a new column).
         let oldColumn = table.columns.map { previous?.columns.firstIndex(of: $0) }
@@ -29,7 +29,7 @@ struct TableScan {
             current.keys.append(key)
             current.hashes.append(hash)
             guard let previous else { return }
-            guard let position = positions[key] else {
+            guard let position = matcher.position(of: key) else {
                 let fields = check.inserted.count < Self.listedRows ? Self.fields(of: row, columns: labels) : nil
                 check.inserted.append(.init(key: key, fields: fields))
                 return

@@ -97,17 +97,57 @@ public enum DatabaseValue: Sendable, Hashable, CustomStringConvertible {
 
     /// `2026-11-24T09:30:00.123Z`: UTC, millisecond precision, fixed width.
     public static func formatTimestamp(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        appendTimestamp(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the UTF-8 of ``formatTimestamp(_:)`` to `bytes`, without making a `String`
+    /// (the snapshot monitor writes one per timestamp column of every row it reads).
+    static func appendTimestamp(_ date: Date, to bytes: inout [UInt8]) {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
         let msOfDay = millis - days * 86_400_000
         let (y, month, day) = CivilTime.date(days: days)
-        let (m, d) = (Int64(month), Int64(day))
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        appendPadded(y, 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(Int64(month), 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(Int64(day), 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        appendPadded(msOfDay / 3_600_000, 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(msOfDay / 60_000 % 60, 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(msOfDay / 1000 % 60, 2, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        appendPadded(msOfDay % 1000, 3, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// `String(value)`'s UTF-8, appended to `bytes`.
+    static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        appendPadded(value, 0, to: &bytes)
+    }
+
+    /// `value` in decimal, zeros in front of its text up to `width` characters (`-5` at width 4:
+    /// `00-5`, as the text was padded before). The digits are made in a buffer on the stack.
+    private static func appendPadded(_ value: Int64, _ width: Int, to bytes: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64's 20 digits
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var magnitude = value.magnitude
+            var start = raw.count
+            repeat {
+                start -= 1
+                raw[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            let length = raw.count - start + (value < 0 ? 1 : 0)
+            if length < width { bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - length)) }
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[start...]))
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(msOfDay / 3_600_000, 2)):\(pad(msOfDay / 60_000 % 60, 2)):"
-            + "\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
     }
 
     /// Parses ISO 8601 (`T` or space separator, optional fraction, `Z`, `+HH`, `+HH:MM` or `+HHMM`),

@@ -102,7 +102,7 @@ struct SnapshotMonitorTests {
         let (_, database) = try await patientsDatabase(engine)
         defer { Task { await database.close() } }
         let rows = try await database.withConnection { try $0.query("SELECT * FROM patients ORDER BY id") }
-        let digester = RowDigester(columns: rows[0].columns, keyColumns: ["id"])
+        var digester = RowDigester(columns: rows[0].columns, keyColumns: ["id"])
         for row in rows {
             var columnHashes: [UInt32] = []
             let hash = digester.digest(row, columnHashes: &columnHashes)
@@ -110,6 +110,31 @@ struct SnapshotMonitorTests {
             #expect(String(format: "%016llx%016llx", hash.high, hash.low) == String(full.prefix(32)))
             #expect(columnHashes.count == row.columns.count)
         }
+    }
+
+    /// The bytes the monitor writes per value are those `RowImage` makes from the value's text,
+    /// escapes, non-ASCII text, extreme integers, reals and timestamps before year 1 included.
+    @Test func canonicalBytesAreRowImagesForEveryKindOfValue() {
+        let values: [DatabaseValue] = [
+            .null, .text(""), .text("a\"b\\c\n\r\t\u{01}\u{1f} é 😀 end"), .integer(0), .integer(-42), .integer(.min), .integer(.max),
+            .double(12.5), .double(12), .double(-0.1), .bool(true), .bool(false),
+            .timestamp(Date(timeIntervalSince1970: 1_767_225_600.123)), .timestamp(Date(timeIntervalSince1970: -62_200_000_000)),
+            .uuid(UUID()),
+        ]
+        for value in values {
+            var bytes: [UInt8] = []
+            let columnHash = CanonicalBytes.append(value, to: &bytes)
+            var expected: [UInt8] = []
+            if let text = RowImage.text(value) { JSONCoding.appendQuoted(text, to: &expected) } else { expected = Array("null".utf8) }
+            #expect(bytes == expected, "\(value)")
+            #expect(columnHash != CanonicalBytes.nullHash || value == .null)
+        }
+        let columns = values.indices.map { "c\($0)" }
+        let row = DatabaseRow(columns: columns, values: values)
+        var digester = RowDigester(columns: columns, keyColumns: ["c0"])
+        var columnHashes: [UInt32] = []
+        let hash = digester.digest(row, columnHashes: &columnHashes)
+        #expect(String(format: "%016llx%016llx", hash.high, hash.low) == String(RowImage.hash(of: row).prefix(32)))
     }
 
     @Test func stateFilesRoundTripAndRefuseTruncation() throws {

@@ -104,9 +104,21 @@ public final class PostgresConnection: PooledConnection {
         while true {
             let result = try run("FETCH FORWARD \(Self.cursorPage) FROM \(cursor)", [], cancellable: true)
             defer { PQclear(result) }
-            let rows = Self.rows(of: result)
-            for row in rows { body(row) }
-            if rows.count < Self.cursorPage { return }
+            let rowCount = Int(PQntuples(result)), columnCount = PQnfields(result)
+            if rowCount > 0 {
+                let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+                let types = (0..<columnCount).map { PQftype(result, $0) }
+                // One values array for every row, no array of the page's rows: `body` lets go of
+                // each row before the next, so the array keeps its storage.
+                var values: [DatabaseValue] = []
+                values.reserveCapacity(Int(columnCount))
+                for r in 0..<Int32(rowCount) {
+                    values.removeAll(keepingCapacity: true)
+                    for c in 0..<columnCount { values.append(Self.value(result, r, c, type: types[Int(c)])) }
+                    body(DatabaseRow(columns: columns, values: values))
+                }
+            }
+            if rowCount < Self.cursorPage { return }
         }
     }
 
@@ -407,19 +419,18 @@ public final class PostgresConnection: PooledConnection {
         for r in 0..<rowCount {
             var values: [DatabaseValue] = []
             values.reserveCapacity(Int(columnCount))
-            for c in 0..<columnCount {
-                if PQgetisnull(result, r, c) == 1 {
-                    values.append(.null)
-                    continue
-                }
-                let raw = PQgetvalue(result, r, c)!
-                let length = Int(PQgetlength(result, r, c))
-                let text = String(decoding: UnsafeRawBufferPointer(start: raw, count: length), as: UTF8.self)
-                values.append(decode(text, type: types[Int(c)]))
-            }
+            for c in 0..<columnCount { values.append(value(result, r, c, type: types[Int(c)])) }
             rows.append(DatabaseRow(columns: columns, values: values))
         }
         return rows
+    }
+
+    /// The value at row `r`, column `c` of `result`, whose column has `type`.
+    private static func value(_ result: OpaquePointer, _ r: Int32, _ c: Int32, type: Oid) -> DatabaseValue {
+        if PQgetisnull(result, r, c) == 1 { return .null }
+        let raw = PQgetvalue(result, r, c)!
+        let length = Int(PQgetlength(result, r, c))
+        return decode(String(decoding: UnsafeRawBufferPointer(start: raw, count: length), as: UTF8.self), type: type)
     }
 
     private static func decode(_ text: String, type: Oid) -> DatabaseValue {

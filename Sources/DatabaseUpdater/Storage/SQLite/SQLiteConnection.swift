@@ -107,10 +107,12 @@ public final class SQLiteConnection: PooledConnection {
         return rows
     }
 
+    /// One values array serves every row: `body` lets go of each row before the next, so the
+    /// array is unique again and keeps its storage (no allocation per row).
     public func forEachRow(_ sql: String, _ parameters: [DatabaseValue], _ body: (DatabaseRow) -> Void) throws(DatabaseError) {
+        var values: [DatabaseValue] = []
         try run(sql, parameters, cancellable: true) { statement, columns in
-            var values: [DatabaseValue] = []
-            values.reserveCapacity(columns.count)
+            values.removeAll(keepingCapacity: true)
             for i in 0..<Int32(columns.count) { values.append(Self.value(statement, i)) }
             body(DatabaseRow(columns: columns, values: values))
         }
