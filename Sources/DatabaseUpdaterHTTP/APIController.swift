@@ -14,7 +14,12 @@ struct APIController: Sendable {
 
     /// The manager `?target=` names (the top-level one when absent).
     func manager(for request: Request) async throws -> DatabaseUpdaterManager {
-        guard let name = request.uri.queryParameters["target"].map(String.init) else { return manager }
+        try await manager(named: request.uri.queryParameters["target"].map(String.init))
+    }
+
+    /// The manager of the target `name` (the top-level one when nil).
+    func manager(named name: String?) async throws -> DatabaseUpdaterManager {
+        guard let name else { return manager }
         if let other = targets[name] { return other }
         let top = await manager.configuration.target
         if name == top { return manager }

@@ -33,6 +33,8 @@ public enum APIPaths {
         Route(method: .post, path: "\(base)/backlog/retry"),
         Route(method: .post, path: "\(base)/backlog/clear"),
         Route(method: .post, path: "\(base)/backlog/items/{itemId}/done"),
+        Route(method: .get, path: "\(base)/events"),
+        Route(method: .get, path: "\(base)/events/ws"),
         Route(method: .get, path: "/metrics"),
         Route(method: .get, path: "/openapi.yaml"),
     ]

@@ -63,6 +63,8 @@ extension ConfigKeyTable {
                env: "DATABASE_UPDATER_API_TOKEN", live: .restart,
                shows: { $0.api.token == nil ? "generated at first start into \($0.dataDirectory)/api-token" : "set, hidden" },
                "The bearer token of mutating routes; never shown."),
+        .value("streams.maxClients", \.streams.maxClients, .int(ConfigLimits.streamClients), live: .restart,
+               "Streaming clients (SSE and WebSocket on /api/database-updater/events) served at once; one more gets 503."),
         .value("ledger.rowImages", \.ledger.rowImages, .bool,
                "Keep each changed row's full after-image in the change log (canonical JSON), besides its hashes."),
         .value("groundTruth.walSlot", \.groundTruth.walSlot,

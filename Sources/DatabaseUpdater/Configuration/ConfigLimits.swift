@@ -15,4 +15,6 @@ public enum ConfigLimits {
     public static let shutdownGracePeriodSeconds = 0.0...3600.0
     /// `api.port` (0 picks a free one).
     public static let apiPort = 0...65_535
+    /// Streaming clients (SSE and WebSocket) at once.
+    public static let streamClients = 1...10_000
 }

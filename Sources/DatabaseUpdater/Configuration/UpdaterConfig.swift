@@ -87,6 +87,16 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         }
     }
 
+    /// The live streams of change events (`GET /api/database-updater/events`, `/events/ws`).
+    public struct StreamsConfig: Sendable, Equatable, Codable {
+        /// Streaming clients served at once; one more gets 503.
+        public var maxClients: Int
+
+        public init(maxClients: Int = 100) {
+            self.maxClients = maxClients
+        }
+    }
+
     /// The target database (see ``DatabaseLocation``; ``databaseLocation`` is it parsed, once).
     @DatabaseLocationText public var database: String
     /// The business simulated in it (``ScenarioRegistry``): `office` (the default) or `factory`
@@ -131,6 +141,8 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var ledger = LedgerConfig()
     /// The change log against PostgreSQL's WAL.
     public var groundTruth = GroundTruthConfig()
+    /// The live streams of change events (SSE, WebSocket).
+    public var streams = StreamsConfig()
 
     public init(
         database: String = DatabaseLocation.defaultURL, timezone: String = "UTC", logLevel: LogLevel = .info, scenario: String = ScenarioRegistry.defaultName,

@@ -1,0 +1,164 @@
+import AsyncAlgorithms
+import DatabaseUpdater
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import ServiceLifecycle
+import Synchronization
+
+/// The live streams of change events: Server-Sent Events on `GET /api/database-updater/events`
+/// and WebSocket on `/api/database-updater/events/ws`, each client one ``EventStream``.
+///
+/// Query parameters (both): `after=SEQ` (or the `Last-Event-ID` header, which wins) to resume
+/// after a sequence number — without either, the stream starts live at the log's end —,
+/// `table=`, `tenant=`, `operation=` (comma-separated lists) to filter, `target=` to pick a
+/// target. A slow client never slows executions: its buffer is bounded, and past it the client
+/// gets a `gap` marker and the skipped entries from the log. SSE sends a comment line every 15
+/// seconds when idle; WebSocket pings. Beyond `streams.maxClients` clients, 503.
+struct EventStreamRoutes: Sendable {
+    /// The manager a `target=` value names (the top-level one when absent).
+    let resolve: @Sendable (String?) async throws -> DatabaseUpdaterManager
+    let clients: StreamClients
+    var heartbeat: Duration = .seconds(15)
+
+    static let path = "\(APIPaths.base)/events"
+    static let webSocketPath = "\(APIPaths.base)/events/ws"
+    private static let lastEventID = HTTPField.Name("Last-Event-ID")!
+
+    /// What a client asked for.
+    struct Options: Sendable {
+        var after: Int64?
+        var filter: StreamFilter
+        var target: String?
+
+        /// Reads the query (and `Last-Event-ID`); throws a 400 naming the bad parameter.
+        init(query: [String: String], lastEventID: String?) throws {
+            let position = lastEventID ?? query["after"]
+            if let position {
+                guard let seq = Int64(position.trimmingCharacters(in: .whitespaces)), seq >= 0 else {
+                    throw APIError(.badRequest, "\(lastEventID != nil ? "Last-Event-ID" : "after") '\(position.prefix(40))' is not a sequence number (0 or more)")
+                }
+                after = seq
+            }
+            do {
+                filter = try StreamFilter(tables: query["table"], tenants: query["tenant"], operations: query["operation"])
+            } catch {
+                throw APIError(.badRequest, "operation: \(error.description)")
+            }
+            target = query["target"]
+        }
+    }
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get(RouterPath(stringLiteral: Self.path)) { request, _ in try await serverSentEvents(request) }
+        // Reached by requests that did not upgrade: say why (bad parameters, too many clients, no upgrade asked).
+        router.get(RouterPath(stringLiteral: Self.webSocketPath)) { request, _ -> Response in
+            let options = try Options(query: Self.query(request.uri.queryParameters), lastEventID: request.headers[Self.lastEventID])
+            _ = try await resolve(options.target)
+            guard clients.active < clients.limit else { throw Self.tooMany(clients) }
+            throw APIError(.badRequest, "this route streams over WebSocket: send Connection: Upgrade and Upgrade: websocket")
+        }
+    }
+
+    // MARK: - Server-Sent Events
+
+    private func serverSentEvents(_ request: Request) async throws -> Response {
+        let options = try Options(query: Self.query(request.uri.queryParameters), lastEventID: request.headers[Self.lastEventID])
+        let manager = try await resolve(options.target)
+        guard let slot = clients.acquire() else { throw Self.tooMany(clients) }
+        let items = try await EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after,
+                                          filter: options.filter).items()
+        let heartbeat = heartbeat
+        let body = ResponseBody { writer in
+            defer { withExtendedLifetime(slot) {} }  // the client's place, until its stream ends
+            try await writer.write(ByteBuffer(string: StreamMessages.opening))
+            for try await text in Self.frames(items.map { StreamMessages.sse($0) }, heartbeat: heartbeat) {
+                if text == Self.end { break }
+                try await writer.write(ByteBuffer(string: text))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"], body: body)
+    }
+
+    /// Follows the last of `texts` in ``frames(_:heartbeat:)``: the heartbeats do not end.
+    private static let end = "\u{0}end"
+
+    /// `texts` with a heartbeat whenever `heartbeat` passes, then ``end`` when `texts` ends (the
+    /// service stops); the sequence ends at the service's graceful shutdown.
+    private static func frames(_ texts: some AsyncSequence<String, any Error> & Sendable, heartbeat: Duration)
+        -> some AsyncSequence<String, any Error> & Sendable {
+        let beats = AsyncTimerSequence(interval: heartbeat, clock: .continuous).map { _ in StreamMessages.heartbeat }
+        return merge(chain(texts, [end].async), beats).cancelOnGracefulShutdown()
+    }
+
+    // MARK: - WebSocket
+
+    /// The upgrade decision for a request: upgraded when it asks for the WebSocket route with
+    /// good parameters (and the token, where reads need one) and a client slot is free; otherwise
+    /// it goes on to the router, which answers why not.
+    func webSocketUpgrade(_ head: HTTPRequest, token: APIToken, guardReads: Bool)
+        async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
+        guard let target = head.path, let components = URLComponents(string: target), components.path == Self.webSocketPath else { return .dontUpgrade }
+        if guardReads {
+            guard let header = head.headerFields[.authorization], header.hasPrefix("Bearer "), token.matches(String(header.dropFirst(7))) else {
+                return .dontUpgrade
+            }
+        }
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        guard let options = try? Options(query: query, lastEventID: head.headerFields[Self.lastEventID]),
+              let manager = try? await resolve(options.target), let slot = clients.acquire() else { return .dontUpgrade }
+        return .upgrade([:]) { inbound, outbound, _ in
+            defer { withExtendedLifetime(slot) {} }  // the client's place, until it goes
+            try await Self.serveWebSocket(manager: manager, options: options, inbound: inbound, outbound: outbound)
+        }
+    }
+
+    /// Sends the stream's items as text messages; reads `{"filter":{…}}` messages that change the
+    /// filter from the next event on (answered with `{"type":"filter",…}`).
+    private static func serveWebSocket(manager: DatabaseUpdaterManager, options: Options, inbound: WebSocketInboundStream,
+                                       outbound: WebSocketOutboundWriter) async throws {
+        let filter = SharedFilter(options.filter)
+        let items = try await EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after, filter: .all).items()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for try await message in inbound.messages(maxSize: 1 << 16) {
+                    guard case .text(let text) = message else { continue }
+                    switch FilterMessage.parse(text) {
+                    case .success(let parsed):
+                        filter.value.withLock { $0 = parsed }
+                        try await outbound.write(.text(FilterMessage.acknowledgement(parsed)))
+                    case .failure(let error):
+                        try await outbound.write(.text(#"{"type":"error","message":\#(JSONCoding.quoted(error.description))}"#))
+                    }
+                }
+            }
+            group.addTask {
+                for try await item in items.cancelOnGracefulShutdown() {
+                    if case .event(let event) = item, !filter.value.withLock({ $0.matches(event) }) { continue }
+                    try await outbound.write(.text(StreamMessages.json(item)))
+                }
+            }
+            // Either side ending (the client closes, the service stops) ends both.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// The filter one WebSocket client's two tasks share: the reader changes it, the writer reads it.
+    private final class SharedFilter: Sendable {
+        let value: Mutex<StreamFilter>
+        init(_ filter: StreamFilter) { value = Mutex(filter) }
+    }
+
+    private static func query(_ parameters: Parameters) -> [String: String] {
+        var query: [String: String] = [:]
+        for (name, value) in parameters { query[String(name)] = String(value) }
+        return query
+    }
+
+    private static func tooMany(_ clients: StreamClients) -> APIError {
+        APIError(.serviceUnavailable, "\(clients.limit) streaming clients already (streams.maxClients): try again later")
+    }
+}
