@@ -20,11 +20,11 @@ public enum APIServer {
     /// - Parameters:
     ///   - targets: the managers of further targets, by name, which `?target=` selects.
     ///   - registry: the Prometheus registry the manager's metrics factory writes to.
-    ///   - maxStreamClients: streaming clients (SSE, WebSocket) served at once (`streams.maxClients`).
+    ///   - streams: the streaming clients' cap and buffer (`streams.*`).
     ///   - onRunning: called with the bound port once the server listens (useful with port 0).
     public static func make(
         manager: DatabaseUpdaterManager, targets: [String: DatabaseUpdaterManager] = [:], registry: PrometheusCollectorRegistry,
-        token: APIToken, host: String, port: Int, maxStreamClients: Int = UpdaterConfig.StreamsConfig().maxClients,
+        token: APIToken, host: String, port: Int, streams: UpdaterConfig.StreamsConfig = .init(),
         logger: Logger = Logger(label: "updater.api"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some Service {
         let router = Router(context: BasicRequestContext.self)
@@ -33,15 +33,16 @@ public enum APIServer {
         router.middlewares.add(TokenMiddleware(token: token, guardReads: guardReads))
         let controller = APIController(manager: manager, targets: targets, registry: registry)
         controller.addRoutes(to: router)
-        let streams = EventStreamRoutes(resolve: { try await controller.manager(named: $0) }, clients: StreamClients(limit: maxStreamClients))
-        streams.addRoutes(to: router)
+        let streamRoutes = EventStreamRoutes(resolve: { try await controller.manager(named: $0) }, clients: StreamClients(limit: streams.maxClients),
+                                             bufferLimit: streams.clientBuffer)
+        streamRoutes.addRoutes(to: router)
         return Application(
             router: router,
             server: .http1WebSocketUpgrade(
                 configuration: .init(http1: .init(additionalChannelHandlers: [MalformedRequestHandler()]),
                                      ws: .init(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(15))))
             ) { head, _, _ in
-                await streams.webSocketUpgrade(head, token: token, guardReads: guardReads)
+                await streamRoutes.webSocketUpgrade(head, token: token, guardReads: guardReads)
             },
             configuration: .init(address: .hostname(host, port: port), serverName: "updater"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },

@@ -20,6 +20,8 @@ struct EventStreamRoutes: Sendable {
     /// The manager a `target=` value names (the top-level one when absent).
     let resolve: @Sendable (String?) async throws -> DatabaseUpdaterManager
     let clients: StreamClients
+    /// Live events buffered per client (`streams.clientBuffer`).
+    let bufferLimit: Int
     var heartbeat: Duration = .seconds(15)
 
     static let path = "\(APIPaths.base)/events"
@@ -68,7 +70,7 @@ struct EventStreamRoutes: Sendable {
         let manager = try await resolve(options.target)
         guard let slot = clients.acquire() else { throw Self.tooMany(clients) }
         let items = try await EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after,
-                                          filter: options.filter).items()
+                                          filter: options.filter, bufferLimit: bufferLimit).items()
         let heartbeat = heartbeat
         let body = ResponseBody { writer in
             defer { withExtendedLifetime(slot) {} }  // the client's place, until its stream ends
@@ -111,16 +113,17 @@ struct EventStreamRoutes: Sendable {
               let manager = try? await resolve(options.target), let slot = clients.acquire() else { return .dontUpgrade }
         return .upgrade([:]) { inbound, outbound, _ in
             defer { withExtendedLifetime(slot) {} }  // the client's place, until it goes
-            try await Self.serveWebSocket(manager: manager, options: options, inbound: inbound, outbound: outbound)
+            try await Self.serveWebSocket(manager: manager, options: options, bufferLimit: bufferLimit, inbound: inbound, outbound: outbound)
         }
     }
 
     /// Sends the stream's items as text messages; reads `{"filter":{…}}` messages that change the
     /// filter from the next event on (answered with `{"type":"filter",…}`).
-    private static func serveWebSocket(manager: DatabaseUpdaterManager, options: Options, inbound: WebSocketInboundStream,
+    private static func serveWebSocket(manager: DatabaseUpdaterManager, options: Options, bufferLimit: Int, inbound: WebSocketInboundStream,
                                        outbound: WebSocketOutboundWriter) async throws {
         let filter = SharedFilter(options.filter)
-        let items = try await EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after, filter: .all).items()
+        let items = try await EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after, filter: .all,
+                                          bufferLimit: bufferLimit).items()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for try await message in inbound.messages(maxSize: 1 << 16) {

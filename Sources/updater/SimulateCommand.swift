@@ -194,7 +194,7 @@ extension Updater {
                               database: String, output: SimulationOutput) throws -> BackgroundService {
             let token = try APIToken.resolve(config: config)
             let host = config.api.host
-            let service = APIServer.make(manager: simulation.manager, registry: registry, token: token, host: host, port: config.api.port, maxStreamClients: config.streams.maxClients,
+            let service = APIServer.make(manager: simulation.manager, registry: registry, token: token, host: host, port: config.api.port, streams: config.streams,
                                          logger: Logger(label: "updater.api")) { port in
                 try? lock.write(.init(pid: getpid(), startedAt: Date(), apiPort: port, apiHost: host, database: database))
                 output.note("API listening on http://\(host):\(port)\(APIPaths.base)/simulation  (token: \(token.origin))")

@@ -84,7 +84,7 @@ extension Updater {
                 let apiHost = config.api.host
                 services.append(.init(service: APIServer.make(
                     manager: manager, targets: Dictionary(uniqueKeysWithValues: others.map { ($0.name, $0.manager) }), registry: registry, token: token, host: apiHost, port: config.api.port,
-                    maxStreamClients: config.streams.maxClients,
+                    streams: config.streams,
                     logger: Logger(label: "updater.api")
                 ) { port in
                     try? lock.write(.init(pid: getpid(), startedAt: Date(), apiPort: port, apiHost: apiHost, database: database))

@@ -64,7 +64,7 @@ final class APIHarness: Sendable {
                               registry: PrometheusCollectorRegistry, config: UpdaterConfig, folder: URL) async throws -> APIHarness {
         let bound = Mutex<Int?>(nil)
         let server = APIServer.make(manager: manager, targets: targets, registry: registry, token: try APIToken.resolve(config: config),
-                                    host: "127.0.0.1", port: 0) { port in bound.withLock { $0 = port } }
+                                    host: "127.0.0.1", port: 0, streams: config.streams) { port in bound.withLock { $0 = port } }
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
         for _ in 0..<500 where bound.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }

@@ -65,6 +65,8 @@ extension ConfigKeyTable {
                "The bearer token of mutating routes; never shown."),
         .value("streams.maxClients", \.streams.maxClients, .int(ConfigLimits.streamClients), live: .restart,
                "Streaming clients (SSE and WebSocket on /api/database-updater/events) served at once; one more gets 503."),
+        .value("streams.clientBuffer", \.streams.clientBuffer, .int(ConfigLimits.streamClientBuffer), live: .restart,
+               "Live events buffered per streaming client; one further behind gets a gap marker and the rest from the change log."),
         .value("ledger.rowImages", \.ledger.rowImages, .bool,
                "Keep each changed row's full after-image in the change log (canonical JSON), besides its hashes."),
         .value("groundTruth.walSlot", \.groundTruth.walSlot,

@@ -17,4 +17,6 @@ public enum ConfigLimits {
     public static let apiPort = 0...65_535
     /// Streaming clients (SSE and WebSocket) at once.
     public static let streamClients = 1...10_000
+    /// Live events buffered per streaming client.
+    public static let streamClientBuffer = 10...1_000_000
 }

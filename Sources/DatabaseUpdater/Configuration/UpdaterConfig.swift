@@ -91,9 +91,13 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public struct StreamsConfig: Sendable, Equatable, Codable {
         /// Streaming clients served at once; one more gets 503.
         public var maxClients: Int
+        /// Live events buffered per client; a client further behind gets a gap marker and the
+        /// skipped events from the log.
+        public var clientBuffer: Int
 
-        public init(maxClients: Int = 100) {
+        public init(maxClients: Int = 100, clientBuffer: Int = ChangeEventBus.bufferLimit) {
             self.maxClients = maxClients
+            self.clientBuffer = clientBuffer
         }
     }
 
