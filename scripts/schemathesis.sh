@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the running service's API against its own OpenAPI document with schemathesis (PyPI):
 # no 5xx, responses match their schemas, status codes and content types are documented.
-# Bounded: 25 examples per operation, a fixed seed (reproducible), 5 minutes at most.
+# Bounded: 25 examples per operation, a fixed seed (reproducible), 5 minutes at most. The live
+# streams are left out: a stream answers 200 and stays open, which a request fuzzer reads as a timeout.
 #
 #   scripts/schemathesis.sh [path/to/updater]
 set -euo pipefail
@@ -36,6 +37,7 @@ done
 
 set +e
 timeout 300 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
+  --exclude-operation-id streamEvents --exclude-operation-id streamEventsWebSocket \
   -H "Authorization: Bearer $token" --max-examples 25 --seed 20261124 --request-timeout 30 \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
 status=$?

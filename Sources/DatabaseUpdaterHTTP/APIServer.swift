@@ -1,6 +1,8 @@
 import DatabaseUpdater
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -38,11 +40,14 @@ public enum APIServer {
         streamRoutes.addRoutes(to: router)
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                configuration: .init(http1: .init(additionalChannelHandlers: [MalformedRequestHandler()]),
-                                     ws: .init(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(15))))
-            ) { head, _, _ in
-                await streamRoutes.webSocketUpgrade(head, token: token, guardReads: guardReads)
+            server: HTTPServerBuilder { responder in
+                UpgradableHTTPChannel(inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder,
+                    configuration: .init(http1: .init(additionalChannelHandlers: [MalformedRequestHandler()]),
+                                         ws: .init(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(15))))
+                ) { head, _, _ in
+                    await streamRoutes.webSocketUpgrade(head, token: token, guardReads: guardReads)
+                })
             },
             configuration: .init(address: .hostname(host, port: port), serverName: "updater"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },

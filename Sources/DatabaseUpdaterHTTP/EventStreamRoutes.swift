@@ -54,11 +54,8 @@ struct EventStreamRoutes: Sendable {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get(RouterPath(stringLiteral: Self.path)) { request, _ in try await serverSentEvents(request) }
-        // Reached by requests that did not upgrade: say why (bad parameters, too many clients, no upgrade asked).
-        router.get(RouterPath(stringLiteral: Self.webSocketPath)) { request, _ -> Response in
-            let options = try Options(query: Self.query(request.uri.queryParameters), lastEventID: request.headers[Self.lastEventID])
-            _ = try await resolve(options.target)
-            guard clients.active < clients.limit else { throw Self.tooMany(clients) }
+        // Reached by requests that asked for no upgrade.
+        router.get(RouterPath(stringLiteral: Self.webSocketPath)) { _, _ -> Response in
             throw APIError(.badRequest, "this route streams over WebSocket: send Connection: Upgrade and Upgrade: websocket")
         }
     }
@@ -97,23 +94,40 @@ struct EventStreamRoutes: Sendable {
 
     // MARK: - WebSocket
 
-    /// The upgrade decision for a request: upgraded when it asks for the WebSocket route with
-    /// good parameters (and the token, where reads need one) and a client slot is free; otherwise
-    /// it goes on to the router, which answers why not.
+    /// The upgrade decision for a request: requests for the WebSocket route are upgraded. One
+    /// that cannot be served (no token where reads need one, bad parameters, an unknown target,
+    /// every client place taken) gets one `{"type":"error","status":N,"message":…}` message and
+    /// the connection is closed: a browser's WebSocket cannot read the body of a refused upgrade.
     func webSocketUpgrade(_ head: HTTPRequest, token: APIToken, guardReads: Bool)
         async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         guard let target = head.path, let components = URLComponents(string: target), components.path == Self.webSocketPath else { return .dontUpgrade }
-        if guardReads {
-            guard let header = head.headerFields[.authorization], header.hasPrefix("Bearer "), token.matches(String(header.dropFirst(7))) else {
-                return .dontUpgrade
-            }
-        }
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-        guard let options = try? Options(query: query, lastEventID: head.headerFields[Self.lastEventID]),
-              let manager = try? await resolve(options.target), let slot = clients.acquire() else { return .dontUpgrade }
+        let served: Result<(DatabaseUpdaterManager, Options, StreamClients.Slot), APIError>
+        do {
+            if guardReads {
+                guard let header = head.headerFields[.authorization] else {
+                    throw APIError(.unauthorized, "missing Authorization: Bearer <token> (see data/api-token or DATABASE_UPDATER_API_TOKEN)")
+                }
+                guard header.hasPrefix("Bearer "), token.matches(String(header.dropFirst(7))) else { throw APIError(.forbidden, "wrong API token") }
+            }
+            let options = try Options(query: query, lastEventID: head.headerFields[Self.lastEventID])
+            let manager = try await resolve(options.target)
+            guard let slot = clients.acquire() else { throw Self.tooMany(clients) }
+            served = .success((manager, options, slot))
+        } catch let error as APIError {
+            served = .failure(error)
+        } catch {
+            served = .failure(APIError(.badRequest, "\(error)"))
+        }
+        let bufferLimit = bufferLimit
         return .upgrade([:]) { inbound, outbound, _ in
-            defer { withExtendedLifetime(slot) {} }  // the client's place, until it goes
-            try await Self.serveWebSocket(manager: manager, options: options, bufferLimit: bufferLimit, inbound: inbound, outbound: outbound)
+            switch served {
+            case .failure(let refusal):
+                try await outbound.write(.text(#"{"type":"error","status":\#(refusal.status.code),"message":\#(JSONCoding.quoted(refusal.message))}"#))
+            case .success(let (manager, options, slot)):
+                defer { withExtendedLifetime(slot) {} }  // the client's place, until it goes
+                try await Self.serveWebSocket(manager: manager, options: options, bufferLimit: bufferLimit, inbound: inbound, outbound: outbound)
+            }
         }
     }
 

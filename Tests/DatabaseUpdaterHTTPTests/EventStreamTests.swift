@@ -148,6 +148,13 @@ struct EventStreamTests {
         let error = try await onOwnThread { try client.readText() }
         #expect(error?.hasPrefix(#"{"type":"error","message":"expected {"#) == true, "\(error ?? "nil")")
 
+        // Refusals arrive as one error message, then the connection closes.
+        let refused = try await onOwnThread { try WebSocketTestClient(port: port, path: "/api/database-updater/events/ws?operation=upsert") }
+        let refusal = try await onOwnThread { [try refused.readText(), try refused.readText()] }
+        #expect(refusal[0] == #"{"type":"error","status":400,"message":"operation: operation 'upsert' is not insert, update or delete"}"#,
+                "\(refusal)")
+        #expect(refusal[1] == nil, "closed after the error")
+
         // Resume on a new connection after the last sequence seen.
         let resumed = try await onOwnThread { try WebSocketTestClient(port: port, path: "/api/database-updater/events/ws?after=\(ticketsEnd)") }
         let following = try await onOwnThread { try resumed.readText() }
