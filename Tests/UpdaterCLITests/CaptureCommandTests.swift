@@ -30,6 +30,7 @@ struct CaptureCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = try await ServiceFixture.freshPostgres()
         let slot = slotName()
+        // Dropped at the end; this only for a test that stops early.
         defer { Task { _ = try? await CommandRunner.run(["slot", "drop", slot, "--database", database], in: folder) } }
         try await psql(database, "CREATE TABLE gadgets (id integer PRIMARY KEY, tenant_id text, name text)")
 
@@ -58,6 +59,8 @@ struct CaptureCommandTests {
         again.signal(SIGINT)
         #expect(await again.waitForExit() == 0)
         #expect(again.stdout.split(separator: "\n").map { $0.contains(#""key":"2""#) } == [true], "\(again.stdout)")
+        let drop = try await CommandRunner.run(["slot", "drop", slot, "--database", database], in: folder)
+        #expect(drop.stdout == "replication slot \(slot) dropped\n", "\(drop.stderr)")
     }
 
     @Test func aMissingSlotAndSQLiteAreOneLineErrors() async throws {
@@ -83,6 +86,7 @@ struct CaptureCommandTests {
         let database = try await ServiceFixture.freshPostgres()
         let slot = slotName()
         let config = try ServiceFixture.writeConfig("database: \"\(database)\"\nenableScheduling: false\n", in: folder)
+        // Dropped at the end; this only for a test that stops early.
         defer { Task { _ = try? await CommandRunner.run(["slot", "drop", slot, "--config", config], in: folder) } }
         try await psql(database, "CREATE TABLE gadgets (id integer PRIMARY KEY, tenant_id text, name text)")
         let service = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
@@ -102,5 +106,7 @@ struct CaptureCommandTests {
         stream.signal(SIGTERM)
         service.signal(SIGTERM)
         #expect(await service.waitForExit() == 0)
+        let drop = try await CommandRunner.run(["slot", "drop", slot, "--config", config], in: folder)
+        #expect(drop.stdout == "replication slot \(slot) dropped\n", "\(drop.stderr)")
     }
 }

@@ -13,7 +13,20 @@ struct WALCaptureTests {
         let database: any Database
         let slot = "t_capture_\(UUID().uuidString.prefix(8).lowercased())"
 
-        static func make() async throws -> Fixture {
+        /// Runs `body` with a fresh fixture, closed (its slot dropped) also when `body` throws:
+        /// the test cluster has room for 20 slots.
+        static func with(_ body: (Fixture) async throws -> Void) async throws {
+            let fixture = try await make()
+            do {
+                try await body(fixture)
+            } catch {
+                await fixture.close()
+                throw error
+            }
+            await fixture.close()
+        }
+
+        private static func make() async throws -> Fixture {
             let fixture = Fixture(database: try await TestDatabases.fresh(.postgres, poolSize: 1))
             try await fixture.database.withConnection { conn in
                 try conn.executeScript("""
@@ -46,78 +59,78 @@ struct WALCaptureTests {
     }
 
     @Test func changesOfAnyWriterBecomeEventsWithTheLogsNamesAndKeys() async throws {
-        let fixture = try await Fixture.make()
-        let capture = try WALCapture(database: fixture.database, options: .init(slot: fixture.slot))
-        let before = Date().timeIntervalSince1970 - 1
-        // One transaction each (a script of several statements would be one).
-        for sql in ["INSERT INTO orders VALUES (1, 'tenant-a', 'new')", "UPDATE orders SET note = 'paid' WHERE id = 1",
-                    "INSERT INTO sales.lines VALUES (1, 2)", "INSERT INTO updater.changes VALUES (1)", "DELETE FROM orders WHERE id = 1"] {
-            try await fixture.write(sql)
+        try await Fixture.with { fixture in
+            let capture = try WALCapture(database: fixture.database, options: .init(slot: fixture.slot))
+            let before = Date().timeIntervalSince1970 - 1
+            // One transaction each (a script of several statements would be one).
+            for sql in ["INSERT INTO orders VALUES (1, 'tenant-a', 'new')", "UPDATE orders SET note = 'paid' WHERE id = 1",
+                        "INSERT INTO sales.lines VALUES (1, 2)", "INSERT INTO updater.changes VALUES (1)", "DELETE FROM orders WHERE id = 1"] {
+                try await fixture.write(sql)
+            }
+            var events: [ChangeEvent] = []
+            while events.count < 4, let batch = try await fixture.next(capture) {
+                events += batch.events
+                try await capture.acknowledge(batch)
+            }
+            #expect(events.map(\.operation) == [.insert, .update, .insert, .delete])
+            #expect(events.map(\.table) == ["orders", "orders", "sales.lines", "orders"], "bookkeeping skipped")
+            #expect(events.map(\.key) == ["1", "1", #"["1","2"]"#, "1"])
+            #expect(events.map(\.tenant) == ["tenant-a", "tenant-a", "", ""], "a delete carries only the key")
+            #expect(events.allSatisfy { $0.source == "capture" && $0.updater == "capture" && $0.seq == nil })
+            #expect(events.allSatisfy { $0.timestamp >= before && $0.timestamp <= Date().timeIntervalSince1970 + 1 })
+            // Distinct transactions, in commit order.
+            let xids = events.compactMap { $0.transaction.flatMap { Int($0) } }
+            #expect(xids.count == 4 && xids == xids.sorted() && Set(xids).count == 4)
+            #expect(try await capture.next() == nil, "acknowledged: nothing left")
         }
-        var events: [ChangeEvent] = []
-        while events.count < 4, let batch = try await fixture.next(capture) {
-            events += batch.events
-            try await capture.acknowledge(batch)
-        }
-        #expect(events.map(\.operation) == [.insert, .update, .insert, .delete])
-        #expect(events.map(\.table) == ["orders", "orders", "sales.lines", "orders"], "bookkeeping skipped")
-        #expect(events.map(\.key) == ["1", "1", #"["1","2"]"#, "1"])
-        #expect(events.map(\.tenant) == ["tenant-a", "tenant-a", "", ""], "a delete carries only the key")
-        #expect(events.allSatisfy { $0.source == "capture" && $0.updater == "capture" && $0.seq == nil })
-        #expect(events.allSatisfy { $0.timestamp >= before && $0.timestamp <= Date().timeIntervalSince1970 + 1 })
-        // Distinct transactions, in commit order.
-        let xids = events.compactMap { $0.transaction.flatMap { Int($0) } }
-        #expect(xids.count == 4 && xids == xids.sorted() && Set(xids).count == 4)
-        #expect(try await capture.next() == nil, "acknowledged: nothing left")
-        await fixture.close()
     }
 
     /// Until acknowledged, the same transactions come again (a capture stopped between delivery
     /// and acknowledgement sends them again: at least once).
     @Test func unacknowledgedChangesComeAgain() async throws {
-        let fixture = try await Fixture.make()
-        let capture = try WALCapture(database: fixture.database, options: .init(slot: fixture.slot))
-        try await fixture.write("INSERT INTO orders VALUES (7, NULL, 'x')")
-        let first = try #require(try await fixture.next(capture))
-        let again = try #require(try await capture.next())
-        #expect(first.events == again.events && first.end == again.end && first.events.count == 1)
-        let lags = try await WALSlot.lags(in: fixture.database)
-        #expect(lags.first { $0.slot == fixture.slot }.map { $0.bytes > 0 && $0.isLagging(threshold: 0) && !$0.active } == true, "\(lags)")
-        try await capture.acknowledge(again)
-        #expect(try await capture.next() == nil)
-        await fixture.close()
+        try await Fixture.with { fixture in
+            let capture = try WALCapture(database: fixture.database, options: .init(slot: fixture.slot))
+            try await fixture.write("INSERT INTO orders VALUES (7, NULL, 'x')")
+            let first = try #require(try await fixture.next(capture))
+            let again = try #require(try await capture.next())
+            #expect(first.events == again.events && first.end == again.end && first.events.count == 1)
+            let lags = try await WALSlot.lags(in: fixture.database)
+            #expect(lags.first { $0.slot == fixture.slot }.map { $0.bytes > 0 && $0.isLagging(threshold: 0) && !$0.active } == true, "\(lags)")
+            try await capture.acknowledge(again)
+            #expect(try await capture.next() == nil)
+        }
     }
 
     @Test func tablesCanBeChosenAndBookkeepingIncluded() async throws {
-        let fixture = try await Fixture.make()
-        try await fixture.write("INSERT INTO orders VALUES (1, NULL, NULL); INSERT INTO sales.lines VALUES (1, 1); INSERT INTO updater.changes VALUES (5)")
-        var tables: [String] = []
-        let chosen = try WALCapture(database: fixture.database, options: .init(slot: fixture.slot, tables: ["public.orders", "updater.changes"],
-                                                                               includeBookkeeping: true))
-        while tables.count < 2, let batch = try await fixture.next(chosen) {
-            tables += batch.events.map(\.table)
-            try await chosen.acknowledge(batch)
+        try await Fixture.with { fixture in
+            try await fixture.write("INSERT INTO orders VALUES (1, NULL, NULL); INSERT INTO sales.lines VALUES (1, 1); INSERT INTO updater.changes VALUES (5)")
+            var tables: [String] = []
+            let chosen = try WALCapture(database: fixture.database, options: .init(slot: fixture.slot, tables: ["public.orders", "updater.changes"],
+                                                                                   includeBookkeeping: true))
+            while tables.count < 2, let batch = try await fixture.next(chosen) {
+                tables += batch.events.map(\.table)
+                try await chosen.acknowledge(batch)
+            }
+            #expect(tables == ["orders", "updater.changes"])
         }
-        #expect(tables == ["orders", "updater.changes"])
-        await fixture.close()
     }
 
     /// The loop hands events over and acknowledges them; a delivery that gives up leaves them in the slot.
     @Test func runDeliversThenAcknowledgesAndStops() async throws {
-        let fixture = try await Fixture.make()
-        let capture = try WALCapture(database: fixture.database, options: .init(slot: fixture.slot, pollInterval: .milliseconds(20)))
-        try await fixture.write("INSERT INTO orders VALUES (1, NULL, NULL)")
-        let delivered = Delivered()
-        try await capture.run(stopped: { !delivered.events.withLock { $0.isEmpty } }) { events in
-            delivered.events.withLock { $0 += events }
-            return true
+        try await Fixture.with { fixture in
+            let capture = try WALCapture(database: fixture.database, options: .init(slot: fixture.slot, pollInterval: .milliseconds(20)))
+            try await fixture.write("INSERT INTO orders VALUES (1, NULL, NULL)")
+            let delivered = Delivered()
+            try await capture.run(stopped: { !delivered.events.withLock { $0.isEmpty } }) { events in
+                delivered.events.withLock { $0 += events }
+                return true
+            }
+            #expect(delivered.events.withLock { $0.map(\.key) } == ["1"])
+            #expect(try await capture.next() == nil, "acknowledged after delivery")
+            try await fixture.write("INSERT INTO orders VALUES (2, NULL, NULL)")
+            try await capture.run(stopped: { false }) { _ in false }
+            #expect(try await capture.next()?.events.map(\.key) == ["2"], "not delivered: still in the slot")
         }
-        #expect(delivered.events.withLock { $0.map(\.key) } == ["1"])
-        #expect(try await capture.next() == nil, "acknowledged after delivery")
-        try await fixture.write("INSERT INTO orders VALUES (2, NULL, NULL)")
-        try await capture.run(stopped: { false }) { _ in false }
-        #expect(try await capture.next()?.events.map(\.key) == ["2"], "not delivered: still in the slot")
-        await fixture.close()
     }
 
     private final class Delivered: Sendable {
