@@ -49,6 +49,8 @@ struct APIController: Sendable {
         }
         addSimulationRoutes(to: router)
         addBacklogRoutes(to: router)
+        // Events from outside the change log, posted by other programs (APIController+Ingest.swift).
+        addIngestRoutes(to: router)
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))

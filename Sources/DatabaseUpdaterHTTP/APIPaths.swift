@@ -35,6 +35,8 @@ public enum APIPaths {
         Route(method: .post, path: "\(base)/backlog/items/{itemId}/done"),
         Route(method: .get, path: "\(base)/events"),
         Route(method: .get, path: "\(base)/events/ws"),
+        // Events from outside the change log (APIController+Ingest.swift).
+        Route(method: .post, path: "\(base)/events"),
         Route(method: .get, path: "/metrics"),
         Route(method: .get, path: "/openapi.yaml"),
     ]

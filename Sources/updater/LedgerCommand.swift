@@ -79,10 +79,11 @@ extension Updater {
     /// `updater slot create|drop NAME`: the PostgreSQL replication slot `verify --wal` reads.
     struct Slot: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create or drop the logical replication slot (wal2json) that updater verify --wal reads.",
+            abstract: "Create or drop a logical replication slot (wal2json): the one updater verify --wal reads, or a capture's.",
             discussion: """
-                Create it before traffic starts: the WAL comparison covers what committed after. A slot keeps the \\
-                server's WAL until it is dropped, so drop it when the comparison is no longer wanted.
+                For verify --wal, create it before traffic starts: the WAL comparison covers what committed after. A slot \
+                keeps the server's WAL until it is dropped (or advanced, as updater capture does): drop it when nothing \
+                will read it again.
                 """,
             subcommands: [Create.self, Drop.self]
         )

@@ -24,8 +24,10 @@ extension Updater {
             } else {
                 status = try await Self.localStatus(config)
             }
+            let slots = await Self.slotLines(config)
             if json {
                 print(String(decoding: try JSONCoding.encoder(pretty: true).encode(status), as: UTF8.self))
+                for line in slots where line.hasPrefix("warning:") { Console.note(line) }
                 return
             }
             let health = status.databaseHealth
@@ -55,7 +57,24 @@ extension Updater {
                 lines += ["", "other targets: " + config.targets.map { "\($0.name) (\($0.scenario))" }.joined(separator: ", ")
                     + " — updater status --target NAME"]
             }
+            if !slots.isEmpty { lines += [""] + slots }
             print(lines.joined(separator: "\n"))
+        }
+
+        /// A line per logical replication slot of the target's PostgreSQL database, a warning for
+        /// one that holds more than ``WALSlot/lagWarningBytes`` of WAL (a forgotten capture or
+        /// `verify --wal` slot fills the server's disk); none when they cannot be read.
+        static func slotLines(_ config: UpdaterConfig) async -> [String] {
+            guard config.databaseLocation?.dialect == .postgres,
+                  let database = try? await DatabaseFactory.openExisting(config.database, databases: config.scenarioValue.databases) else { return [] }
+            let lags = (try? await WALSlot.lags(in: database)) ?? []
+            await database.close()
+            return lags.map { lag in
+                let mebibytes = String(format: "%.1f", Double(lag.bytes) / 1_048_576)
+                let state = "replication slot \(lag.slot): \(mebibytes) MiB of WAL behind" + (lag.active ? ", being read" : ", not being read")
+                return lag.isLagging() ? "warning: \(state); drop it (updater slot drop \(lag.slot)) unless a capture or verify --wal still needs it"
+                                       : state
+            }
         }
 
         /// The status from the history store and a connection attempt, when no service (with an API)

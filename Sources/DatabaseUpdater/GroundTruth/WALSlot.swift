@@ -1,8 +1,9 @@
-/// The logical replication slot through which `updater verify --wal` reads PostgreSQL's own
-/// record of what committed (the wal2json output plugin, Debian's `postgresql-15-wal2json`).
+/// The logical replication slots through which `updater verify --wal` reads PostgreSQL's own
+/// record of what committed, and `updater capture` every writer's changes (the wal2json output
+/// plugin, Debian's `postgresql-15-wal2json`).
 ///
-/// A slot keeps every WAL segment from its creation until it is read with a consuming call or
-/// dropped; `verify --wal` only peeks, so it can be run again. Drop the slot
+/// A slot keeps every WAL segment from its creation until it is read with a consuming call (or
+/// advanced, as capture does) or dropped; `verify --wal` only peeks, so it can be run again. Drop the slot
 /// (`updater slot drop NAME`) when the comparison is no longer wanted, or the server's disk
 /// fills with WAL.
 public enum WALSlot {
@@ -13,6 +14,14 @@ public enum WALSlot {
     public static func nameProblem(_ name: String) -> String? {
         name.range(of: "^[a-z0-9_]{1,63}$", options: .regularExpression) == nil
             ? "must be 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot names)" : nil
+    }
+
+    /// Whether the slot `name` exists.
+    public static func exists(_ name: String, in database: any Database) async throws -> Bool {
+        try requirePostgres(database)
+        return try await database.withConnection { conn in
+            try !conn.query("SELECT 1 AS found FROM pg_replication_slots WHERE slot_name = $1", .text(name)).isEmpty
+        }
     }
 
     /// Creates the slot `name` unless it exists. Returns whether it created it.

@@ -58,47 +58,29 @@ public enum WALVerifier {
     static func decode(_ messages: [String], tracked: Set<String>, logTable: String) throws -> [Transaction] {
         var transactions: [Transaction] = []
         var open: Transaction?
-        for message in messages {
-            guard let object = try JSONSerialization.jsonObject(with: Data(message.utf8)) as? [String: Any],
-                  let action = object["action"] as? String else { continue }
-            let xid = (object["xid"] as? NSNumber).map { "\($0.int64Value)" } ?? ""
-            switch action {
-            case "B":
-                open = Transaction(xid: xid)
-            case "C":
+        for text in messages {
+            let message = try WAL2JSONMessage(json: text)
+            switch message.action {
+            case .begin:
+                open = Transaction(xid: message.xid)
+            case .commit:
                 if let done = open, !(done.changes.isEmpty && done.entries.isEmpty) { transactions.append(done) }
                 open = nil
-            case "I", "U", "D":
-                guard let schema = object["schema"] as? String, let name = object["table"] as? String else { continue }
-                let table = schema == "public" ? name : "\(schema).\(name)"
-                let columns = values(object[action == "D" ? "identity" : "columns"])
-                if table == logTable, action == "I" {
-                    guard let seq = Int64(columns["seq"] ?? ""), let tableName = columns["table_name"], let key = columns["row_key"],
-                          let operation = columns["operation"].flatMap(RowChange.Operation.init(rawValue:)) else { continue }
-                    open?.entries.append((seq, columns["txid"] ?? "", Change(table: tableName, key: key, operation: operation)))
-                } else if tracked.contains(table), let key = columns["id"] {
-                    let operation: RowChange.Operation = action == "I" ? .insert : action == "U" ? .update : .delete
-                    open?.changes.append(Change(table: table, key: key, operation: operation))
+            case .insert, .update, .delete:
+                guard let operation = message.operation else { continue }
+                if message.table == logTable, operation == .insert {
+                    guard let seq = message.value("seq").flatMap({ Int64($0) }), let tableName = message.value("table_name"),
+                          let key = message.value("row_key"),
+                          let logged = message.value("operation").flatMap(RowChange.Operation.init(rawValue:)) else { continue }
+                    open?.entries.append((seq, message.value("txid") ?? "", Change(table: tableName, key: key, operation: logged)))
+                } else if tracked.contains(message.table), let key = message.value("id") {
+                    open?.changes.append(Change(table: message.table, key: key, operation: operation))
                 }
-            default:
+            case .truncate, .message:
                 continue
             }
         }
         return transactions
-    }
-
-    /// wal2json's `[{"name":…, "value":…}]` as name → text.
-    private static func values(_ list: Any?) -> [String: String] {
-        var result: [String: String] = [:]
-        for column in list as? [[String: Any]] ?? [] {
-            guard let name = column["name"] as? String else { continue }
-            switch column["value"] {
-            case let text as String: result[name] = text
-            case let number as NSNumber: result[name] = number.stringValue
-            default: continue
-            }
-        }
-        return result
     }
 
     /// Transaction ids compared modulo 2^32: `pg_current_xact_id()` carries an epoch the WAL's xid does not.
