@@ -66,8 +66,8 @@ struct EventStreamRoutes: Sendable {
         let options = try Options(query: Self.query(request.uri.queryParameters), lastEventID: request.headers[Self.lastEventID])
         let manager = try await resolve(options.target)
         guard let slot = clients.acquire() else { throw Self.tooMany(clients) }
-        let items = try await EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after,
-                                          filter: options.filter, bufferLimit: bufferLimit).items()
+        let items = try await Self.items(of: EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after,
+                                                         filter: options.filter, bufferLimit: bufferLimit))
         let heartbeat = heartbeat
         let body = ResponseBody { writer in
             defer { withExtendedLifetime(slot) {} }  // the client's place, until its stream ends
@@ -123,7 +123,7 @@ struct EventStreamRoutes: Sendable {
         return .upgrade([:]) { inbound, outbound, _ in
             switch served {
             case .failure(let refusal):
-                try await outbound.write(.text(#"{"type":"error","status":\#(refusal.status.code),"message":\#(JSONCoding.quoted(refusal.message))}"#))
+                try await outbound.write(.text(Self.errorMessage(refusal)))
             case .success(let (manager, options, slot)):
                 defer { withExtendedLifetime(slot) {} }  // the client's place, until it goes
                 try await Self.serveWebSocket(manager: manager, options: options, bufferLimit: bufferLimit, inbound: inbound, outbound: outbound)
@@ -135,9 +135,18 @@ struct EventStreamRoutes: Sendable {
     /// filter from the next event on (answered with `{"type":"filter",…}`).
     private static func serveWebSocket(manager: DatabaseUpdaterManager, options: Options, bufferLimit: Int, inbound: WebSocketInboundStream,
                                        outbound: WebSocketOutboundWriter) async throws {
-        let filter = SharedFilter(options.filter)
-        let items = try await EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after, filter: .all,
-                                          bufferLimit: bufferLimit).items()
+        let stream = await EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after, filter: .all, bufferLimit: bufferLimit)
+        do {
+            try await relay(try await items(of: stream), filter: SharedFilter(options.filter), inbound: inbound, outbound: outbound)
+        } catch let refusal as APIError {
+            try await outbound.write(.text(errorMessage(refusal)))
+        }
+    }
+
+    /// Writes `items` that pass `filter` while reading the client's filter changes; either side
+    /// ending (the client closes, the service stops) ends both.
+    private static func relay(_ items: some AsyncSequence<StreamItem, any Error> & Sendable, filter: SharedFilter,
+                              inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for try await message in inbound.messages(maxSize: 1 << 16) {
@@ -157,7 +166,6 @@ struct EventStreamRoutes: Sendable {
                     try await outbound.write(.text(StreamMessages.json(item)))
                 }
             }
-            // Either side ending (the client closes, the service stops) ends both.
             try await group.next()
             group.cancelAll()
         }
@@ -173,6 +181,26 @@ struct EventStreamRoutes: Sendable {
         var query: [String: String] = [:]
         for (name, value) in parameters { query[String(name)] = String(value) }
         return query
+    }
+
+    /// `stream`'s items, or 503 when the log cannot be read to place its start.
+    private static func items(of stream: EventStream) async throws -> some AsyncSequence<StreamItem, any Error> & Sendable {
+        do {
+            return try await stream.items()
+        } catch {
+            throw logUnreadable(error)
+        }
+    }
+
+    /// `{"type":"error","status":N,"message":…}`: a refusal as a WebSocket message.
+    static func errorMessage(_ error: APIError) -> String {
+        #"{"type":"error","status":\#(error.status.code),"message":\#(JSONCoding.quoted(error.message))}"#
+    }
+
+    /// Where the stream starts is read from the change log: a database that does not answer (or
+    /// a log not created yet) is 503, for the client to try again.
+    static func logUnreadable(_ error: any Error) -> APIError {
+        APIError(.serviceUnavailable, "the change log cannot be read now: \((error as? DatabaseError)?.message ?? "\(error)")")
     }
 
     private static func tooMany(_ clients: StreamClients) -> APIError {
