@@ -115,8 +115,12 @@ extension Updater {
                     }
                 }
             }
-            let group = ServiceGroup(configuration: .init(
-                services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+            var groupConfiguration = ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+            // Past the executions' grace period and the webhooks' flush (as long again), whatever still
+            // holds the shutdown up — a live-stream client that stopped reading — is cancelled.
+            groupConfiguration.maximumGracefulShutdownDuration = .seconds(2 * config.shutdownGracePeriodSeconds + 15)
+            let group = ServiceGroup(configuration: groupConfiguration)
             do {
                 try await group.run()
             } catch {

@@ -4,7 +4,9 @@ import Testing
 import UpdaterTestSupport
 
 /// The live streams through a real socket: SSE read by curl, WebSocket by a raw-socket client;
-/// what they deliver is compared with the change log.
+/// what they deliver is compared with the change log. One at a time: the stalled-client test
+/// fills socket buffers on purpose, and beside the WebSocket test the two have hung together.
+@Suite(.serialized)
 struct EventStreamTests {
     /// `count` service-ticket executions (one insert each), every one succeeded. Each draws its
     /// own seed: the harness's fixed seed would make executions in one millisecond write one row.
@@ -123,6 +125,7 @@ struct EventStreamTests {
         #expect(gaps.allSatisfy { $0.data?.hasPrefix(#"{"type":"gap","from":"#) == true })
         // The executions did not wait for the client: a blocked writer would have held them for good.
         #expect(stalledFor < .seconds(120))
+        client.hangUp()
         try await api.stop()
     }
 
@@ -154,11 +157,14 @@ struct EventStreamTests {
         #expect(refusal[0] == #"{"type":"error","status":400,"message":"operation: operation 'upsert' is not insert, update or delete"}"#,
                 "\(refusal)")
         #expect(refusal[1] == nil, "closed after the error")
+        refused.hangUp()
 
         // Resume on a new connection after the last sequence seen.
         let resumed = try await onOwnThread { try WebSocketTestClient(port: port, path: "/api/database-updater/events/ws?after=\(ticketsEnd)") }
         let following = try await onOwnThread { try resumed.readText() }
         #expect(following?.contains(#""seq":\#(ticketsEnd + 1),"#) == true, "\(following ?? "nil")")
+        client.hangUp()
+        resumed.hangUp()
         try await api.stop()
     }
 }

@@ -115,6 +115,9 @@ final class WebSocketTestClient: Sendable {
 
     deinit { close(fd) }
 
+    /// Ends the connection at once (the server sees it closed), before the test stops the server.
+    func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
+
     /// The next text message, or nil when the server closes (or `timeout` seconds pass).
     func readText(timeout: Double = 10) throws -> String? {
         while true {
@@ -211,6 +214,9 @@ final class StalledSSEConnection: Sendable {
     }
 
     deinit { close(fd) }
+
+    /// Ends the connection at once (the server sees it closed), before the test stops the server.
+    func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
 
     /// Reads (de-chunking the body) until a frame has id `sequence`, or `timeout` seconds pass;
     /// the frames read.
