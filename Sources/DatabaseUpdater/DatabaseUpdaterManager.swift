@@ -42,7 +42,7 @@ public actor DatabaseUpdaterManager: Service {
     public let records: Broadcaster<ExecutionRecord>
     /// The webhook endpoints the change log is delivered to (``UpdaterConfig/webhooks``): started
     /// with the service once the log's end is known, stopped with it.
-    public let webhooks: Webhooks
+    public nonisolated let webhooks: Webhooks
     /// Broadcasts `events` from outside the log, each marked with `source` and without a
     /// sequence number, to every stream and webhook (see ``externalEvents``).
     public nonisolated func publishExternal(_ events: [ChangeEvent], source: String) {

@@ -216,9 +216,11 @@ final class WebhookQueue: Sendable {
         if done { finish() }
     }
 
-    /// No more items: waiters are resumed, the sender gets what is left, readers stop.
+    /// No more items: waiters are resumed, the sender gets what is left (and a record of the
+    /// outside events dropped since the last item), readers stop.
     func finish() {
         let (sender, reader) = state.withLock { state in
+            queueDrops(&state)
             state.finished = true
             let reader = state.reader
             state.reader = nil

@@ -39,7 +39,9 @@ public final class Webhooks: Sendable {
             guard !tasks.started else { return }
             tasks.started = true
             tasks.running = endpoints.map { endpoint in
-                let events = external.subscribe(bufferLimit: endpoint.config.queueLimit)
+                // The default buffer (not the queue's limit): it takes a burst that the reader,
+                // which never waits, moves on to the queue, where an overflow is counted.
+                let events = external.subscribe()
                 return Task { await endpoint.run(feed: feed, logEnd: logEnd, external: events) }
             }
         }
