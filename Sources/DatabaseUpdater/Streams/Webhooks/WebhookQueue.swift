@@ -26,6 +26,9 @@ final class WebhookQueue: Sendable {
         var finished = false
         /// The sender, waiting for `wanted` items (or the interval's end, or the finish).
         var sender: (continuation: CheckedContinuation<Void, Never>, wanted: Int)?
+        /// The current batch's interval is over (set by its timer, which may fire before the
+        /// sender waits: the flag keeps that wake-up from being lost).
+        var intervalOver = false
         /// The log reader, waiting for room.
         var reader: CheckedContinuation<Void, Never>?
         /// Outside events dropped since the last drop record was queued.
@@ -147,11 +150,12 @@ final class WebhookQueue: Sendable {
         let deadline = state.withLock { $0.oldestArrival.map { $0 + interval } }
         if let deadline, state.withLock({ !$0.finished && $0.count < size }) {
             // Wait for the batch to fill, or for its deadline (a timer wakes us then).
+            state.withLock { $0.intervalOver = false }
             let timer = Task { [weak self] in
                 try? await Task.sleep(until: deadline, clock: .continuous)
-                if !Task.isCancelled { self?.wakeSender() }
+                if !Task.isCancelled { self?.endInterval() }
             }
-            await waitForSender(wanted: size)
+            await waitForSender(wanted: size, orIntervalEnd: true)
             timer.cancel()
         }
         let (batch, reader) = state.withLock { state -> (Batch?, CheckedContinuation<Void, Never>?) in
@@ -179,11 +183,12 @@ final class WebhookQueue: Sendable {
         return batch
     }
 
-    /// Waits until `wanted` items are queued, the queue is finished, or ``wakeSender()``.
-    private func waitForSender(wanted: Int) async {
+    /// Waits until `wanted` items are queued, the queue is finished, or (if `orIntervalEnd`) the
+    /// batch's interval is over.
+    private func waitForSender(wanted: Int, orIntervalEnd: Bool = false) async {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> Bool in
-                if state.finished || state.count >= wanted { return true }
+                if state.finished || state.count >= wanted || (orIntervalEnd && state.intervalOver) { return true }
                 state.sender = (continuation, wanted)
                 return false
             }
@@ -191,9 +196,12 @@ final class WebhookQueue: Sendable {
         }
     }
 
-    /// Resumes a waiting sender whatever it waits for (its interval is over).
-    private func wakeSender() {
-        state.withLock { $0.wakeSender(force: true) }?.resume()
+    /// The batch's interval is over: the sender goes with what it has.
+    private func endInterval() {
+        state.withLock { state in
+            state.intervalOver = true
+            return state.wakeSender(force: true)
+        }?.resume()
     }
 
     /// The batch was delivered, or given up on: the position moves past it.
