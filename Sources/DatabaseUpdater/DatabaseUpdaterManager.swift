@@ -40,6 +40,9 @@ public actor DatabaseUpdaterManager: Service {
     public let externalEvents = ChangeEventBus()
     /// Live execution records, as they are made.
     public let records: Broadcaster<ExecutionRecord>
+    /// The webhook endpoints the change log is delivered to (``UpdaterConfig/webhooks``): started
+    /// with the service once the log's end is known, stopped with it.
+    public nonisolated let webhooks: Webhooks
     /// Broadcasts `events` from outside the log, each marked with `source` and without a
     /// sequence number, to every stream and webhook (see ``externalEvents``).
     public nonisolated func publishExternal(_ events: [ChangeEvent], source: String) {
@@ -178,6 +181,7 @@ public actor DatabaseUpdaterManager: Service {
                             rowImages: configuration.ledger.rowImages, changeLog: changeLog),
             health: health, target: configuration.target, metricsFactory: metricsFactory, logger: logger)
         self.metricsFactory = metricsFactory
+        webhooks = Webhooks(configuration.webhooks, dataDirectory: dataDirectory, metricsFactory: metricsFactory, logger: logger)
         self.configuration = configuration
         self.scenario = scenario
         self.registry = registry
@@ -253,10 +257,12 @@ public actor DatabaseUpdaterManager: Service {
         }
     }
 
-    /// Starts the real-time scheduler's loop and the database monitor (once; later calls do nothing).
+    /// Starts the real-time scheduler's loop, the database monitor and the webhooks (once; later
+    /// calls do nothing).
     public func launch() {
         guard startedAt == nil else { return }
         startedAt = clock.now()
+        startWebhooks()
         if let scheduler { background.append(Task { await scheduler.run() }) }
         background.append(Task { await self.monitorDatabase() })
     }
@@ -275,6 +281,7 @@ public actor DatabaseUpdaterManager: Service {
             }
             do {
                 let committed = try await prepareDatabase()
+                startWebhooks()
                 await scheduler?.resume(afterCommitted: committed)
                 health.markReachable(at: clock.now())
                 logger.info("database reachable", metadata: ["database": "\(database.redactedLocation)"])
@@ -295,6 +302,13 @@ public actor DatabaseUpdaterManager: Service {
                 backoff = min(backoff * 2, Self.probeIntervalLimit(configuration, registry: registry, now: clock.now()))
             }
         }
+    }
+
+    /// Starts the webhooks from the log's end as this process knows it, before any execution of
+    /// the service commits: at launch when the database is prepared already, else once it is.
+    private func startWebhooks() {
+        guard let logEnd = feed.handedOn else { return }
+        webhooks.start(feed: feed, logEnd: logEnd, external: externalEvents)
     }
 
     /// The longest wait between two probes of a database that is down: the shortest schedule's
@@ -465,17 +479,20 @@ public actor DatabaseUpdaterManager: Service {
             uptimeSeconds: startedAt.map { now.timeIntervalSince($0) }, schedulingEnabled: configuration.enableScheduling,
             schedulingPaused: await !isScheduling() && configuration.enableScheduling,
             dryRun: configuration.dryRun, database: database.redactedLocation, scenario: scenario.name, databaseHealth: health.state,
-            timezone: configuration.timezone, schedules: schedules, metrics: (try? await metrics()) ?? [])
+            timezone: configuration.timezone, schedules: schedules, metrics: (try? await metrics()) ?? [],
+            webhooks: webhooks.status())
     }
 
     // MARK: - Stopping
 
     /// Stops gracefully: no new fires, running executions get the configured grace period, the
-    /// rest are cancelled and rolled back; then everything is closed.
+    /// rest are cancelled and rolled back; the webhooks get as long again to send what committed;
+    /// then everything is closed.
     public func stop() async throws {
         if let scheduler {
             await scheduler.shutdown(grace: configuration.shutdownGracePeriod)
         }
+        await webhooks.stop(logEnd: feed.handedOn, grace: configuration.shutdownGracePeriod)
         await close()
     }
 
@@ -491,6 +508,7 @@ public actor DatabaseUpdaterManager: Service {
     public func close() async {
         await scheduler?.releaseWaiters()
         background.forEach { $0.cancel() }
+        await webhooks.stop(logEnd: nil, grace: .zero)
         health.releaseWaiters()
         for task in background { await task.value }
         background = []

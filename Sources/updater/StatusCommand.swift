@@ -53,6 +53,7 @@ extension Updater {
                     + "\(pad(m.averageDurationSeconds.map { ExecutionReport.milliseconds($0) } ?? "-", 8)) \(m.lastError ?? "")")
             }
             if status.metrics.isEmpty { lines.append("(no executions yet)") }
+            if let webhooks = status.webhooks, !webhooks.isEmpty { lines += [""] + Self.webhookLines(webhooks) }
             if configOptions.target == nil, config.targets.count > 0 {
                 lines += ["", "other targets: " + config.targets.map { "\($0.name) (\($0.scenario))" }.joined(separator: ", ")
                     + " — updater status --target NAME"]
@@ -115,6 +116,21 @@ extension Updater {
         }
 
         private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+
+        /// The webhooks section: one line per endpoint (its secret is never in the status).
+        static func webhookLines(_ webhooks: [WebhookStatus]) -> [String] {
+            var lines = ["WEBHOOK                                   STATE     DELIVERED  FAILED  RETRIED  DROPPED  LAG"]
+            for hook in webhooks {
+                let state = hook.state == .active ? "active" : "disabled: \(hook.reason ?? "")"
+                let lag = "\(hook.lagSequences) seq, \(String(format: "%.1f", hook.lagSeconds)) s"
+                lines.append("\(hook.url.padding(toLength: max(41, hook.url.count), withPad: " ", startingAt: 0)) "
+                    + "\(state.padding(toLength: max(9, state.count), withPad: " ", startingAt: 0)) "
+                    + [("\(hook.delivered)", 10), ("\(hook.failed)", 7), ("\(hook.retried)", 8), ("\(hook.dropped)", 8)]
+                        .map { $0.0.padding(toLength: max($0.1, $0.0.count), withPad: " ", startingAt: 0) }.joined(separator: " ")
+                    + " \(lag)" + (hook.lastError.map { "  last error: \($0)" } ?? ""))
+            }
+            return lines
+        }
 
         static func duration(_ seconds: Double) -> String {
             let s = Int(seconds)

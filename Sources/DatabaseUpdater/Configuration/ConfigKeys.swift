@@ -72,6 +72,7 @@ extension ConfigKeyTable {
         .value("groundTruth.walSlot", \.groundTruth.walSlot,
                .optional(.text("replication slot name", check: WALSlot.nameProblem), null: "none"), live: .restart,
                "PostgreSQL: a logical replication slot (wal2json) the service creates at start, for `updater verify --wal`."),
+        webhooks,
         tenants,
     ])
 

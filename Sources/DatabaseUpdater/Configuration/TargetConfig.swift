@@ -3,7 +3,8 @@ import Foundation
 /// A further target of one service (`targets:` in the configuration): a database, the scenario
 /// simulated in it, and its own schedules and enabled updaters. The top-level keys are the first
 /// target (named by ``UpdaterConfig/target``, `default` unless set); everything else — tenants,
-/// time zone, seed, cap, timeout, misfire policy — each target shares with it.
+/// time zone, seed, cap, timeout, misfire policy — each target shares with it, except `webhooks`,
+/// which deliver the top-level target's change log only.
 ///
 /// ```yaml
 /// database: postgres://app@db/crm        # the office, target "default"
@@ -51,6 +52,7 @@ extension UpdaterConfig {
         var derived = self
         derived.target = entry.name
         derived.targets = []
+        derived.webhooks = []  // webhooks deliver the top-level target's log (one sequence of ids)
         derived.database = entry.database
         derived.scenario = entry.scenario
         derived.scheduleConfig = entry.scheduleConfig

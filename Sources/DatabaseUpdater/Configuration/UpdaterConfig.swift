@@ -147,6 +147,8 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var groundTruth = GroundTruthConfig()
     /// The live streams of change events (SSE, WebSocket).
     public var streams = StreamsConfig()
+    /// Endpoints the top-level target's change log is POSTed to (see ``Webhooks``).
+    public var webhooks: [WebhookConfig] = []
 
     public init(
         database: String = DatabaseLocation.defaultURL, timezone: String = "UTC", logLevel: LogLevel = .info, scenario: String = ScenarioRegistry.defaultName,
@@ -213,7 +215,7 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
         }
     }
 
-    /// A copy with every secret hidden (the database password, the API token), for printing.
+    /// A copy with every secret hidden (the database password, the API token, webhook secrets), for printing.
     public var redacted: UpdaterConfig {
         var copy = self
         copy.database = databaseLocation?.description ?? "(invalid location)"
@@ -221,6 +223,7 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
             copy.targets[index].database = copy.targets[index].$database?.description ?? "(invalid location)"
         }
         if copy.api.token != nil { copy.api.token = "***" }
+        for index in copy.webhooks.indices { copy.webhooks[index] = copy.webhooks[index].redacted }
         return copy
     }
 

@@ -88,6 +88,9 @@ public final class ChangeFeed: Sendable {
         ChangeSubscription(after: seq, live: live.subscribe(bufferLimit: bufferLimit), database: database)
     }
 
+    /// The last entry handed on to live subscribers; nil until ``catchUp()`` found where the log is.
+    public var handedOn: Int64? { state.withLock { $0.next.map { $0 - 1 } } }
+
     /// The log's last sequence number, read from the database (0 for an empty log).
     public func lastSequence() async throws -> Int64 {
         try await ChangeLog.lastSequence(in: database)

@@ -20,10 +20,12 @@ public struct ServiceStatus: Sendable, Codable, Equatable {
     public var schedules: [CronScheduler.EntryStatus]
     /// Per-updater metrics from the history.
     public var metrics: [UpdaterMetrics]
+    /// Each webhook endpoint's state and counters (nil when no service runs).
+    public var webhooks: [WebhookStatus]?
 
     public init(running: Bool, pid: Int?, startedAt: Date?, uptimeSeconds: Double?, schedulingEnabled: Bool, schedulingPaused: Bool,
                 dryRun: Bool, database: String, scenario: String? = nil, databaseHealth: DatabaseHealth.State?, timezone: String,
-                schedules: [CronScheduler.EntryStatus], metrics: [UpdaterMetrics]) {
+                schedules: [CronScheduler.EntryStatus], metrics: [UpdaterMetrics], webhooks: [WebhookStatus]? = nil) {
         self.running = running
         self.pid = pid
         self.startedAt = startedAt
@@ -37,5 +39,6 @@ public struct ServiceStatus: Sendable, Codable, Equatable {
         self.timezone = timezone
         self.schedules = schedules
         self.metrics = metrics
+        self.webhooks = webhooks
     }
 }

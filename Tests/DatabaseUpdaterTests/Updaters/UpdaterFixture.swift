@@ -13,16 +13,17 @@ struct UpdaterFixture {
     static func make(
         _ engine: Engine, tenants: [Tenant] = [.default], registry: UpdaterRegistry = .builtIn, seed: UInt64? = 42,
         maxConcurrent: Int = 2, timeoutSeconds: Double = 600, retentionDays: Int? = nil, location: String? = nil,
-        dataDirectory: URL? = nil
+        dataDirectory: URL? = nil, webhooks: [WebhookConfig] = []
     ) async throws -> UpdaterFixture {
         let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("updater-data-\(UUID().uuidString)")
         var database = location
         if database == nil { database = try await TestDatabases.freshLocation(engine) }
-        let config = UpdaterConfig(
+        var config = UpdaterConfig(
             database: database!,
             executionConfig: .init(maxConcurrentExecutions: maxConcurrent, executionTimeoutMinutes: timeoutSeconds / 60,
                                    retentionDays: retentionDays),
             tenants: tenants, dataDirectory: data.path, seed: seed)
+        config.webhooks = webhooks
         return UpdaterFixture(manager: try await DatabaseUpdaterManager.open(configuration: config, registry: registry),
                               dataDirectory: data)
     }
