@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/updater
 
-.PHONY: run test deps build bench bench-quick bench-ground-truth bench-monitor bench-cron soak fuzz clean help
+.PHONY: run test deps build bench bench-quick bench-ground-truth bench-monitor bench-streams bench-cron soak fuzz clean help
 
 help:
 	@echo "make run         build and start the service on the embedded SQLite default, demo schedules (Config/demo.yaml)"
@@ -12,6 +12,8 @@ help:
 	@echo "                 (GROUND_TRUTH_ARGS=--quick: 2,000 executions and 100,000 entries, 3 rounds)"
 	@echo "make bench-monitor  updater monitor check of 1,000,000 rows with 0.1 % changed against a plain read (sqlite3, psql COPY)"
 	@echo "                 (MONITOR_ARGS=--quick: 100,000 rows, 3 rounds)"
+	@echo "make bench-streams  10 SSE clients at 1k and 10k events/s: commit-to-client p50/p99, events/s, executions/s with/without (SQLite)"
+	@echo "                 (STREAMS_ARGS=--quick: 5-s windows, 3 rounds)"
 	@echo "make bench-cron  next-fire evaluations per second (release build)"
 	@echo "make soak        the release service for SOAK_MINUTES (60) under API load: RSS, fds, threads must stay flat (soak-results/)"
 	@echo "make fuzz        libFuzzer on the cron parser and the configuration loader, FUZZ_SECONDS (60) per target; fails on a crash, leak, timeout or OOM"
@@ -65,6 +67,14 @@ bench-monitor: deps
 	scripts/bench-deps.sh
 	$(SWIFT) build -c release --product updater
 	scripts/with-test-postgres.sh python3 bench/run.py --only monitor $(MONITOR_ARGS)
+
+## The live streams (issue 17): 10 SSE clients on the release service at 1,000 and 10,000 executions/s offered
+## (serviceTickets @every 1s for that many tenants, SQLite): commit-to-client p50/p99, events/s received, and
+## executions/s with the clients against without, alternately. Writes bench/results-streams.json; see bench/notes.md.
+STREAMS_ARGS ?=
+bench-streams: deps
+	$(SWIFT) build -c release --product updater
+	python3 bench/run.py --only streams $(STREAMS_ARGS)
 
 bench-cron: deps
 	$(SWIFT) build -c release --product CronBenchmark

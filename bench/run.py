@@ -5,6 +5,9 @@
     make bench-quick         # the same pairs, smaller (under 3 minutes)
     make bench-ground-truth  # only the ground truth's rows: the change log on against off, verify over 1M entries
                              # (run.py --only ground-truth [--quick]; writes bench/results-ground-truth.json)
+    make bench-streams       # only issue 17's rows: commit-to-client latency and events/s to 10 SSE clients at 1k and
+                             # 10k executions/s, executions/s with them against without (run.py --only streams [--quick];
+                             # SQLite, no PostgreSQL; bench/results-streams.json)
     make bench-monitor       # only the snapshot monitor's rows: `updater monitor check` of 1,000,000 rows with 0.1 %
                              # changed against a plain read of them (run.py --only monitor [--quick]; bench/results-monitor.json)
 
@@ -469,8 +472,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", choices=["ground-truth", "monitor"],
-                        help="run only these rows and write bench/results-ground-truth.json or bench/results-monitor.json "
+    parser.add_argument("--only", choices=["ground-truth", "monitor", "streams"],
+                        help="run only these rows and write bench/results-ground-truth.json, bench/results-monitor.json "
+                             "or bench/results-streams.json "
                              "(BENCHMARKS.md is left alone)")
     parser.add_argument("--notes-only", action="store_true",
                         help="rewrite BENCHMARKS.md from bench/results.json and bench/notes.md without running anything")
@@ -505,6 +509,18 @@ def main():
         if args.only == "ground-truth":
             ground_truth_rows(add, gt_rounds, count, verify_entries(args.quick), workdir)
             return finish_only(args, gt_rounds, rows, "results-ground-truth.json")
+        if args.only == "streams":
+            import streams  # bench/streams.py: SQLite only, no PostgreSQL needed
+            rows = streams.streams_rows(UPDATER, workdir, args.quick, gt_rounds)
+            when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            with open(os.path.join(ROOT, "bench", "results-streams.json"), "w") as f:
+                json.dump({"date": when, "machine": machine(), "quick": args.quick, "rounds": gt_rounds, "rows": rows}, f, indent=2)
+            for row in rows:
+                print(f"{row['name']}: p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, {row['events_per_s_total']:,.0f} events/s "
+                      f"to 10 clients, executions/s {row['executions_per_s_with_clients']:,.0f} with / "
+                      f"{row['executions_per_s_without_clients']:,.0f} without ({row['executions_ratio']}); met {row['met']}", flush=True)
+            print("wrote bench/results-streams.json")
+            return 0
         if args.only == "monitor":
             monitor_rows(rows.append, gt_rounds, monitor_rows_count(args.quick), workdir)
             for row in rows:

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Issue 17: the live streams under traffic (`bench/run.py --only streams [--quick]`, `make bench-streams`).
+
+Traffic: the release `updater start --config FILE` on a SQLite file, only `serviceTickets` enabled,
+at `@every 1s` for N tenants, so N executions fall due each second (N = 1,000 and 10,000: the
+offered rates). Each execution commits one ticket, one change-log entry, one event.
+
+Clients: 10 SSE clients on `GET /api/database-updater/events` (no `after`: live from the log's
+end), each its own Python process reading a raw socket, so that one slow parser does not delay the
+others. Per event: receive time (`time.time()` when `recv` returned the bytes) minus the event's
+`timestamp` (commit time, ms resolution). Both clocks are this machine's.
+
+Rounds alternate a window without clients and a window with the 10 attached; executions/s in each
+window comes from the service's `updater_executions_total` (outcome succeeded) read at its edges.
+Medians over the rounds. No third-party packages.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+CLIENTS = 10
+PATH = "/api/database-updater/events"
+EVENT = re.compile(rb'\nid: (\d+)\ndata: \{[^\n]*?"timestamp":(\d+\.\d+)')
+
+
+# --- one client (run as its own process) ------------------------------------------------------
+
+def client(port, start, end):
+    """Reads the stream until `end` (epoch seconds); prints one JSON line: latencies (ms) and counts of
+    the events received in [start, end]."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode())
+    buffer = b""
+    while b"\r\n\r\n" not in buffer:
+        data = sock.recv(65536)
+        if not data:
+            raise SystemExit("the stream closed before its headers")
+        buffer += data
+    head, buffer = buffer.split(b"\r\n\r\n", 1)
+    if b" 200 " not in head.split(b"\r\n", 1)[0]:
+        raise SystemExit(f"stream refused: {head[:200]!r}")
+    buffer = b"\n" + buffer
+    latencies, first_id, last_id, count, gaps = [], None, None, 0, 0
+    sock.settimeout(0.5)
+    while True:
+        try:
+            data = sock.recv(1 << 20)
+        except socket.timeout:
+            data = None
+        now = time.time()
+        if now >= end:
+            break
+        if data is None:
+            continue
+        if not data:
+            break
+        buffer += data
+        cut = buffer.rfind(b"\n\n")
+        if cut < 0:
+            continue
+        complete, buffer = buffer[:cut + 2], buffer[cut + 1:]  # keep a "\n" so the next event's "\nid:" matches
+        if now < start:
+            continue
+        gaps += complete.count(b"\nevent: gap\n")
+        for seq, stamp in EVENT.findall(complete):
+            latencies.append((now - float(stamp)) * 1000.0)
+            seq = int(seq)
+            first_id = seq if first_id is None else first_id
+            last_id = seq
+            count += 1
+    sock.close()
+    print(json.dumps({"latencies_ms": latencies, "events": count, "first": first_id, "last": last_id, "gaps": gaps}))
+
+
+# --- the service ------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(path, workdir, port, tenants):
+    lines = [f"database: sqlite:{workdir}/streams.sqlite", f"dataDirectory: {workdir}/data", f"logDirectory: {workdir}/logs",
+             "logLevel: warn", "misfirePolicy: skip", "api:", f"  port: {port}", "streams:", "  maxClients: 100",
+             "scheduleConfig:", '  serviceTickets: "@every 1s"',
+             "executionConfig:", "  enabledUpdaters:", "    serviceTickets: true", "    businessActivities: false",
+             "    newLeads: false", "tenants:"]
+    for i in range(tenants):
+        lines += [f'  - id: "00000000-0000-4000-8000-{i:012d}"', f'    customerId: "cust-{i}"']
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def executions(port):
+    """Successful executions so far (the sum of updater_executions_total over tenants)."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30).read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("updater_executions_total{") and 'outcome="succeeded"' in line)
+
+
+class Service:
+    def __init__(self, updater, workdir, tenants):
+        self.workdir = os.path.join(workdir, f"streams-{tenants}")
+        os.makedirs(self.workdir, exist_ok=True)
+        self.port = free_port()
+        config = os.path.join(self.workdir, "config.yaml")
+        write_config(config, self.workdir, self.port, tenants)
+        self.log = open(os.path.join(self.workdir, "service.out"), "w")
+        self.process = subprocess.Popen([updater, "start", "--config", config], cwd=self.workdir,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"updater start exited {self.process.returncode}: see {self.log.name}")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/database-updater/health", timeout=5)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise SystemExit("the service did not answer /health within 120 s")
+                time.sleep(0.5)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else None
+
+
+def streams_rows(updater, workdir, quick, rounds):
+    window = 5.0 if quick else 10.0
+    rows = []
+    for tenants in [1000, 10000]:
+        service = Service(updater, workdir, tenants)
+        try:
+            # The first fires, the pool and the page cache; each tenant's first execution costs more (its rows
+            # are new), so 10,000 tenants take tens of seconds before the rate settles.
+            time.sleep((5.0 if tenants <= 1000 else 30.0) * (1 if quick else 2))
+            without, with_clients, per_round = [], [], []
+            for round_number in range(1, rounds + 1):
+                before = executions(service.port)
+                t0 = time.time()
+                time.sleep(window)
+                after = executions(service.port)
+                without.append((after - before) / (time.time() - t0))
+                # Clients connect, then measure from a common start 1 s later, for one window.
+                start = time.time() + 1.0
+                end = start + window
+                procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "client", str(service.port), str(start), str(end)],
+                                          stdout=subprocess.PIPE, text=True) for _ in range(CLIENTS)]
+                time.sleep(max(0.0, start - time.time()))
+                before, t0 = executions(service.port), time.time()
+                time.sleep(max(0.0, end - time.time()))
+                after, t1 = executions(service.port), time.time()
+                with_clients.append((after - before) / (t1 - t0))
+                results = []
+                for p in procs:
+                    out, _ = p.communicate(timeout=60)
+                    if p.returncode != 0:
+                        raise SystemExit(f"an SSE client failed ({p.returncode})")
+                    results.append(json.loads(out.strip().splitlines()[-1]))
+                latencies = [x for r in results for x in r["latencies_ms"]]
+                per_client = [r["events"] / window for r in results]
+                missing = sum((r["last"] - r["first"] + 1 - r["events"]) if r["first"] is not None else 0 for r in results)
+                per_round.append({
+                    "p50_ms": round(percentile(latencies, 50), 2), "p99_ms": round(percentile(latencies, 99), 2),
+                    "max_ms": round(max(latencies), 2) if latencies else None,
+                    "events_per_s_total": round(sum(per_client), 1),
+                    "events_per_s_per_client_min": round(min(per_client), 1),
+                    "events_per_s_per_client_max": round(max(per_client), 1),
+                    "gaps": sum(r["gaps"] for r in results), "missing": missing,
+                    "executions_per_s_without": round(without[-1], 1), "executions_per_s_with": round(with_clients[-1], 1)})
+                print(f"streams {tenants}/s round {round_number}: {per_round[-1]}", flush=True)
+        finally:
+            service.stop()
+        median = lambda key: statistics.median(r[key] for r in per_round)
+        ew, ec = statistics.median(without), statistics.median(with_clients)
+        row = {"name": f"streams_sse_{tenants // 1000}k",
+               "what": f"10 SSE clients on a SQLite target, traffic {tenants:,} tenants x serviceTickets @every 1s "
+                       f"(offered {tenants:,} executions/s, one event each); {window:.0f}-s windows, medians of {rounds} rounds",
+               "offered_per_s": tenants,
+               "p50_ms": median("p50_ms"), "p99_ms": median("p99_ms"),
+               "events_per_s_total": median("events_per_s_total"),
+               "events_per_s_per_client_min": median("events_per_s_per_client_min"),
+               "executions_per_s_without_clients": round(ew, 1), "executions_per_s_with_clients": round(ec, 1),
+               "executions_ratio": round(ec / ew, 3) if ew else None,
+               "gaps": sum(r["gaps"] for r in per_round), "missing": sum(r["missing"] for r in per_round),
+               "rounds": per_round}
+        row["goal"] = ">= 50,000 events/s fanned out to 10 clients, p99 <= 100 ms, executions with clients >= 0.95x without"
+        row["met"] = {"fan_out_50k": row["events_per_s_total"] >= 50000, "p99_100ms": row["p99_ms"] <= 100,
+                      "executions_0_95": (row["executions_ratio"] or 0) >= 0.95}
+        rows.append(row)
+    return rows
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "client":
+    client(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]))
