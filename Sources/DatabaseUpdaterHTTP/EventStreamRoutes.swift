@@ -104,12 +104,7 @@ struct EventStreamRoutes: Sendable {
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         let served: Result<(DatabaseUpdaterManager, Options, StreamClients.Slot), APIError>
         do {
-            if guardReads {
-                guard let header = head.headerFields[.authorization] else {
-                    throw APIError(.unauthorized, "missing Authorization: Bearer <token> (see data/api-token or DATABASE_UPDATER_API_TOKEN)")
-                }
-                guard header.hasPrefix("Bearer "), token.matches(String(header.dropFirst(7))) else { throw APIError(.forbidden, "wrong API token") }
-            }
+            if guardReads { try TokenMiddleware<BasicRequestContext>.check(authorization: head.headerFields[.authorization], against: token) }
             let options = try Options(query: query, lastEventID: head.headerFields[Self.lastEventID])
             let manager = try await resolve(options.target)
             guard let slot = clients.acquire() else { throw Self.tooMany(clients) }
