@@ -23,8 +23,8 @@ enum FilterMessage {
             return .failure(Problem(description: #"expected {"filter":{"tables":[…],"tenants":[…],"operations":[…]}}"#))
         }
         do {
-            return .success(try StreamFilter(tables: body.filter.tables?.joined(separator: ","), tenants: body.filter.tenants?.joined(separator: ","),
-                                             operations: body.filter.operations?.joined(separator: ",")))
+            return .success(try StreamFilter(tableList: body.filter.tables ?? [], tenantList: body.filter.tenants ?? [],
+                                             operationNames: body.filter.operations ?? []))
         } catch {
             return .failure(Problem(description: error.description))
         }

@@ -28,12 +28,18 @@ public struct StreamFilter: Sendable, Equatable, Codable {
         func list(_ text: String?) -> [String] {
             (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
+        try self.init(tableList: list(tables), tenantList: list(tenants), operationNames: list(operations))
+    }
+
+    /// A filter from lists of names (a WebSocket client's filter message).
+    /// - Throws: ``StreamFilterError`` naming an operation that is not insert, update or delete.
+    public init(tableList: [String], tenantList: [String], operationNames: [String]) throws(StreamFilterError) {
         var parsed: Set<RowChange.Operation> = []
-        for name in list(operations) {
+        for name in operationNames {
             guard let operation = RowChange.Operation(rawValue: name) else { throw StreamFilterError(operation: name) }
             parsed.insert(operation)
         }
-        self.init(tables: Set(list(tables)), tenants: Set(list(tenants)), operations: parsed)
+        self.init(tables: Set(tableList), tenants: Set(tenantList), operations: parsed)
     }
 }
 
