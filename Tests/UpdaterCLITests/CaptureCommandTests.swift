@@ -91,8 +91,9 @@ struct CaptureCommandTests {
         try await psql(database, "CREATE TABLE gadgets (id integer PRIMARY KEY, tenant_id text, name text)")
         let service = try ServiceProcess(["start", "--config", config, "--port", "0"], in: folder)
         #expect(await service.waitForLines(where: { $0.hasPrefix("API listening on http://127.0.0.1:") }), "\(service.stdout)\(service.stderr)")
-        // Ready (its database migrated, the change log readable) once the banner is out.
-        #expect(await service.waitForLines(where: { $0.hasPrefix("Press Ctrl-C") }), "\(service.stdout)\(service.stderr)")
+        // The banner comes out while the database is still being migrated; the change log is
+        // readable (an SSE request no longer answered 503) once the service logs it reachable.
+        #expect(await waitForStderr(service, containing: "database reachable"), "\(service.stdout)\(service.stderr)")
         let listening = service.stdout.split(separator: "\n").first { $0.hasPrefix("API listening on ") } ?? ""
         let api = listening.dropFirst("API listening on ".count).split(separator: " ").first.map(String.init) ?? ""
         let stream = try ServiceProcess(["-sN", "\(api)/events?table=gadgets"], in: folder,
