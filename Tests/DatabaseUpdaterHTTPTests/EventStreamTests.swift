@@ -4,9 +4,7 @@ import Testing
 import UpdaterTestSupport
 
 /// The live streams through a real socket: SSE read by curl, WebSocket by a raw-socket client;
-/// what they deliver is compared with the change log. One at a time: the stalled-client test
-/// fills socket buffers on purpose, and beside the WebSocket test the two have hung together.
-@Suite(.serialized)
+/// what they deliver is compared with the change log.
 struct EventStreamTests {
     /// `count` service-ticket executions (one insert each), every one succeeded. Each draws its
     /// own seed: the harness's fixed seed would make executions in one millisecond write one row.

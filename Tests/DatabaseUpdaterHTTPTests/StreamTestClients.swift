@@ -93,16 +93,20 @@ final class WebSocketTestClient: Sendable {
         fd = try LoopbackSocket.connect(port: port)
         try send(Array(("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8))
-        var head: [UInt8] = []
-        while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
+        // The answer's head may arrive with the first frames behind it in one read; those are
+        // binary, so the head is split off as bytes, never through a decoded string.
+        var received: [UInt8] = []
+        var headEnd: Int?
+        while headEnd == nil {
             let bytes = try receive(timeout: 10)
-            head += bytes
-            if head.count > 65_536 { break }
+            guard !bytes.isEmpty, received.count < 65_536 else { break }
+            received += bytes
+            headEnd = received.indices.dropLast(3).first { received[$0..<($0 + 4)].elementsEqual([13, 10, 13, 10]) }
         }
-        let text = String(decoding: head, as: UTF8.self)
-        guard let end = text.range(of: "\r\n\r\n") else { throw HarnessError("no handshake answer: \(text)") }
-        pending.withLock { $0 = Array(text[end.upperBound...].utf8) }
-        guard text.hasPrefix("HTTP/1.1 101") else { throw HarnessError("not upgraded: \(text.prefix(200))") }
+        let head = String(decoding: received[..<(headEnd ?? received.count)], as: UTF8.self)
+        guard let headEnd else { throw HarnessError("no handshake answer: \(head)") }
+        pending.withLock { $0 = Array(received[(headEnd + 4)...]) }
+        guard head.hasPrefix("HTTP/1.1 101") else { throw HarnessError("not upgraded: \(head.prefix(200))") }
     }
 
     deinit { close(fd) }
