@@ -72,8 +72,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("openapi.yaml")]
+            // Embedded in the binary: the service needs no file beside it.
+            resources: [.embedInCode("openapi.yaml"), .embedInCode("LiveView/Assets/index.html"),
+                        .embedInCode("LiveView/Assets/view.js"), .embedInCode("LiveView/Assets/view.css")]
         ),
         // The executable: argument parsing and printing, nothing else.
         .executableTarget(

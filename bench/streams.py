@@ -14,6 +14,7 @@ Rounds alternate a window without clients and a window with the 10 attached; exe
 window comes from the service's `updater_executions_total` (outcome succeeded) read at its edges.
 Medians over the rounds. No third-party packages.
 """
+import base64
 import json
 import os
 import re
@@ -23,7 +24,9 @@ import statistics
 import subprocess
 import sys
 import time
+import threading
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CLIENTS = 10
 PATH = "/api/database-updater/events"
@@ -87,12 +90,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(path, workdir, port, tenants):
+def write_config(path, workdir, port, tenants, webhook=None):
     lines = [f"database: sqlite:{workdir}/streams.sqlite", f"dataDirectory: {workdir}/data", f"logDirectory: {workdir}/logs",
              "logLevel: warn", "misfirePolicy: skip", "api:", f"  port: {port}", "streams:", "  maxClients: 100",
              "scheduleConfig:", '  serviceTickets: "@every 1s"',
              "executionConfig:", "  enabledUpdaters:", "    serviceTickets: true", "    businessActivities: false",
              "    newLeads: false", "tenants:"]
+    if webhook:
+        lines += ["webhooks:", f"  - url: {webhook}", "    batchSize: 50", "    intervalMs: 100", f"    secret: {WEBHOOK_SECRET}"]
     for i in range(tenants):
         lines += [f'  - id: "00000000-0000-4000-8000-{i:012d}"', f'    customerId: "cust-{i}"']
     with open(path, "w") as f:
@@ -107,12 +112,12 @@ def executions(port):
 
 
 class Service:
-    def __init__(self, updater, workdir, tenants):
-        self.workdir = os.path.join(workdir, f"streams-{tenants}")
+    def __init__(self, updater, workdir, tenants, webhook=None):
+        self.workdir = os.path.join(workdir, f"streams-{tenants}" + ("-webhook" if webhook else ""))
         os.makedirs(self.workdir, exist_ok=True)
         self.port = free_port()
         config = os.path.join(self.workdir, "config.yaml")
-        write_config(config, self.workdir, self.port, tenants)
+        write_config(config, self.workdir, self.port, tenants, webhook)
         self.log = open(os.path.join(self.workdir, "service.out"), "w")
         self.process = subprocess.Popen([updater, "start", "--config", config], cwd=self.workdir,
                                         stdout=self.log, stderr=subprocess.STDOUT)
@@ -205,6 +210,102 @@ def streams_rows(updater, workdir, quick, rounds):
         row["goal"] = ">= 50,000 events/s fanned out to 10 clients, p99 <= 100 ms, executions with clients >= 0.95x without"
         row["met"] = {"fan_out_50k": row["events_per_s_total"] >= 50000, "p99_100ms": row["p99_ms"] <= 100,
                       "executions_0_95": (row["executions_ratio"] or 0) >= 0.95}
+        rows.append(row)
+    return rows
+
+
+# --- one webhook receiver ----------------------------------------------------------------------
+
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"bench-streams-webhook-secret-32b").decode()
+
+
+class Receiver:
+    """A threaded HTTP receiver in this process: answers 200 at once and records, per event, the
+    receive time minus its commit `timestamp`; checks that every request is signed and at most 50 events."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.received = []  # (receive time, latency ms, seq)
+        self.requests = self.unsigned = self.oversized = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                now = time.time()
+                events = json.loads(body).get("events", [])
+                signed = all(self.headers.get(h) for h in ("webhook-id", "webhook-timestamp", "webhook-signature"))
+                with receiver.lock:
+                    receiver.requests += 1
+                    receiver.unsigned += 0 if signed else 1
+                    receiver.oversized += 1 if len(events) > 50 else 0
+                    for event in events:
+                        if "seq" in event and "timestamp" in event:
+                            receiver.received.append((now, (now - float(event["timestamp"])) * 1000.0, event["seq"]))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def between(self, start, end):
+        with self.lock:
+            return [r for r in self.received if start <= r[0] < end]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def webhook_rows(updater, workdir, quick, rounds):
+    """One receiver on a service of its own, at the same two offered rates: events/s delivered,
+    commit-to-receiver latency, executions/s while it delivers. Batches of <= 50, every 100 ms."""
+    window = 5.0 if quick else 10.0
+    rows = []
+    for tenants in [1000, 10000]:
+        receiver = Receiver()
+        service = Service(updater, workdir, tenants, webhook=receiver.url)
+        try:
+            time.sleep((5.0 if tenants <= 1000 else 30.0) * (1 if quick else 2))
+            per_round = []
+            for round_number in range(1, rounds + 1):
+                before, t0 = executions(service.port), time.time()
+                time.sleep(window)
+                after, t1 = executions(service.port), time.time()
+                # What the window's commits became at the receiver: wait for the stragglers.
+                time.sleep(2.0)
+                got = receiver.between(t0, t1)
+                latencies = [r[1] for r in got]
+                per_round.append({
+                    "p50_ms": round(percentile(latencies, 50), 2) if got else None,
+                    "p99_ms": round(percentile(latencies, 99), 2) if got else None,
+                    "max_ms": round(max(latencies), 2) if got else None,
+                    "events_per_s": round(len(got) / (t1 - t0), 1),
+                    "executions_per_s": round((after - before) / (t1 - t0), 1)})
+                print(f"webhook {tenants}/s round {round_number}: {per_round[-1]}", flush=True)
+        finally:
+            service.stop()
+            receiver.close()
+        seqs = [r[2] for r in receiver.received]
+        median = lambda key: statistics.median(r[key] for r in per_round)
+        row = {"name": f"streams_webhook_{tenants // 1000}k",
+               "what": f"one webhook receiver (batchSize 50, intervalMs 100, signed) on a SQLite target, traffic {tenants:,} "
+                       f"tenants x serviceTickets @every 1s; {window:.0f}-s windows, medians of {rounds} rounds",
+               "offered_per_s": tenants,
+               "p50_ms": median("p50_ms"), "p99_ms": median("p99_ms"), "events_per_s": median("events_per_s"),
+               "executions_per_s": median("executions_per_s"),
+               "requests": receiver.requests, "unsigned_requests": receiver.unsigned, "batches_over_50": receiver.oversized,
+               "duplicates": len(seqs) - len(set(seqs)),
+               "out_of_order": sum(1 for a, b in zip(seqs, seqs[1:]) if b < a),
+               "rounds": per_round}
         rows.append(row)
     return rows
 

@@ -49,6 +49,7 @@ struct APIController: Sendable {
         }
         addSimulationRoutes(to: router)
         addBacklogRoutes(to: router)
+        addLiveViewRoutes(to: router)
         // Events from outside the change log, posted by other programs (APIController+Ingest.swift).
         addIngestRoutes(to: router)
         router.get("/metrics") { _, _ in
@@ -57,7 +58,7 @@ struct APIController: Sendable {
         }
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: try OpenAPIDocument.data())))
+                     body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data())))
         }
     }
 
@@ -160,13 +161,8 @@ struct APIController: Sendable {
     }
 }
 
-/// The OpenAPI 3.1 document describing every route, shipped as a resource.
+/// The OpenAPI 3.1 document describing every route, embedded in the binary.
 public enum OpenAPIDocument {
     /// The document's bytes.
-    public static func data() throws -> Data {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw APIError(.internalServerError, "the OpenAPI document is missing from this build")
-        }
-        return try Data(contentsOf: url)
-    }
+    public static func data() -> Data { Data(PackageResources.openapi_yaml) }
 }

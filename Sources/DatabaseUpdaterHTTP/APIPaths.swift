@@ -37,8 +37,14 @@ public enum APIPaths {
         Route(method: .get, path: "\(base)/events/ws"),
         // Events from outside the change log (APIController+Ingest.swift).
         Route(method: .post, path: "\(base)/events"),
+        Route(method: .get, path: "\(base)/events/activity"),
+        Route(method: .get, path: "\(base)/executions"),
         Route(method: .get, path: "/metrics"),
         Route(method: .get, path: "/openapi.yaml"),
+        // The live browser view (LiveView/).
+        Route(method: .get, path: "/"),
+        Route(method: .get, path: "/live/view.js"),
+        Route(method: .get, path: "/live/view.css"),
     ]
 
     /// A route's path in Hummingbird's form (`:updaterName`).

@@ -38,6 +38,7 @@ public enum APIServer {
         let streamRoutes = EventStreamRoutes(resolve: { try await controller.manager(named: $0) }, clients: StreamClients(limit: streams.maxClients),
                                              bufferLimit: streams.clientBuffer)
         streamRoutes.addRoutes(to: router)
+        LiveViewRoutes().addRoutes(to: router)
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in

@@ -11,7 +11,8 @@ import Synchronization
 /// and WebSocket on `/api/database-updater/events/ws`, each client one ``EventStream``.
 ///
 /// Query parameters (both): `after=SEQ` (or the `Last-Event-ID` header, which wins) to resume
-/// after a sequence number — without either, the stream starts live at the log's end —,
+/// after a sequence number, or `since=TIME` (ISO 8601 or seconds since 1970) to start with the
+/// first entry committed at or after it — without any, the stream starts live at the log's end —,
 /// `table=`, `tenant=`, `operation=` (comma-separated lists) to filter, `target=` to pick a
 /// target. A slow client never slows executions: its buffer is bounded, and past it the client
 /// gets a `gap` marker and the skipped entries from the log. SSE sends a comment line every 15
@@ -31,6 +32,8 @@ struct EventStreamRoutes: Sendable {
     /// What a client asked for.
     struct Options: Sendable {
         var after: Int64?
+        /// Where `since=` asked to start (when neither `after` nor `Last-Event-ID` was given).
+        var since: Date?
         var filter: StreamFilter
         var target: String?
 
@@ -43,12 +46,35 @@ struct EventStreamRoutes: Sendable {
                 }
                 after = seq
             }
+            if let text = query["since"] {
+                if lastEventID == nil, query["after"] != nil { throw APIError(.badRequest, "give after or since, not both") }
+                guard let date = Self.date(text) else {
+                    throw APIError(.badRequest, "since '\(text.prefix(40))' is not a time (ISO 8601, or seconds since 1970)")
+                }
+                if lastEventID == nil { since = date }
+            }
             do {
                 filter = try StreamFilter(tables: query["table"], tenants: query["tenant"], operations: query["operation"])
             } catch {
                 throw APIError(.badRequest, "operation: \(error.description)")
             }
             target = query["target"]
+        }
+
+        /// `text` as ISO 8601 (with or without fractional seconds) or seconds since 1970.
+        private static func date(_ text: String) -> Date? {
+            if let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds < 1e11 { return Date(timeIntervalSince1970: seconds) }
+            return ISO8601.parse(text)
+        }
+
+        /// The position to resume after: `after`, or where `since` falls in `manager`'s log.
+        func position(in manager: DatabaseUpdaterManager) async throws -> Int64? {
+            guard let since else { return after }
+            do {
+                return try await ChangeLog.sequence(before: since, in: manager.database)
+            } catch {
+                throw EventStreamRoutes.logUnreadable(error)
+            }
         }
     }
 
@@ -66,8 +92,9 @@ struct EventStreamRoutes: Sendable {
         let options = try Options(query: Self.query(request.uri.queryParameters), lastEventID: request.headers[Self.lastEventID])
         let manager = try await resolve(options.target)
         guard let slot = clients.acquire() else { throw Self.tooMany(clients) }
-        let items = try await Self.items(of: EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after,
-                                                         filter: options.filter, bufferLimit: bufferLimit))
+        let items = try await Self.items(of: EventStream(feed: manager.feed, external: manager.externalEvents,
+                                                         after: try await options.position(in: manager), filter: options.filter,
+                                                         bufferLimit: bufferLimit))
         let heartbeat = heartbeat
         let body = ResponseBody { writer in
             defer { withExtendedLifetime(slot) {} }  // the client's place, until its stream ends
@@ -130,8 +157,9 @@ struct EventStreamRoutes: Sendable {
     /// filter from the next event on (answered with `{"type":"filter",…}`).
     private static func serveWebSocket(manager: DatabaseUpdaterManager, options: Options, bufferLimit: Int, inbound: WebSocketInboundStream,
                                        outbound: WebSocketOutboundWriter) async throws {
-        let stream = await EventStream(feed: manager.feed, external: manager.externalEvents, after: options.after, filter: .all, bufferLimit: bufferLimit)
         do {
+            let stream = await EventStream(feed: manager.feed, external: manager.externalEvents, after: try await options.position(in: manager),
+                                           filter: .all, bufferLimit: bufferLimit)
             try await relay(try await items(of: stream), filter: SharedFilter(options.filter), inbound: inbound, outbound: outbound)
         } catch let refusal as APIError {
             try await outbound.write(.text(errorMessage(refusal)))

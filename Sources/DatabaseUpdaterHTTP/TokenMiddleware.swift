@@ -1,14 +1,15 @@
 import Hummingbird
 
 /// Requires `Authorization: Bearer <token>` on mutating requests (POST, PUT) — and on every
-/// request when the server listens beyond loopback. 401 without a token, 403 with a wrong one.
+/// request when the server listens beyond loopback, but for the live view's files, which hold
+/// no data (the page asks for the token itself). 401 without a token, 403 with a wrong one.
 struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: APIToken
     let guardReads: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let mutating = request.method == .post || request.method == .put || request.method == .delete || request.method == .patch
-        guard mutating || guardReads else { return try await next(request, context) }
+        guard mutating || (guardReads && !LiveViewAsset.isAsset(request.uri.path)) else { return try await next(request, context) }
         try Self.check(authorization: request.headers[.authorization], against: token)
         return try await next(request, context)
     }

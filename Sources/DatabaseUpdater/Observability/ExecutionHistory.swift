@@ -223,16 +223,17 @@ public final class ExecutionHistory: Sendable {
         return changed
     }
 
-    /// The most recent records, newest first, optionally for one updater.
-    public func recent(limit: Int = 50, updater: String? = nil) async throws -> [ExecutionRecord] {
+    /// The most recent records, newest first, optionally for one updater or of one outcome.
+    public func recent(limit: Int = 50, updater: String? = nil, outcome: ExecutionRecord.Outcome? = nil) async throws -> [ExecutionRecord] {
         await flush()
-        let rows = try await database.withConnection { conn in
-            if let updater {
-                return try conn.query("SELECT * FROM executions WHERE updater = $1 ORDER BY started_at DESC, id LIMIT $2",
-                                      .text(updater), .integer(Int64(limit)))
-            }
-            return try conn.query("SELECT * FROM executions ORDER BY started_at DESC, id LIMIT $1", .integer(Int64(limit)))
-        }
+        var conditions: [String] = [], values: [DatabaseValue] = []
+        if let updater { values.append(.text(updater)); conditions.append("updater = $\(values.count)") }
+        if let outcome { values.append(.text(outcome.rawValue)); conditions.append("outcome = $\(values.count)") }
+        values.append(.integer(Int64(limit)))
+        let sql = "SELECT * FROM executions" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY started_at DESC, id LIMIT $\(values.count)"
+        let parameters = values
+        let rows = try await database.withConnection { conn in try conn.query(sql, parameters) }
         let decoder = JSONCoding.decoder()
         return rows.compactMap { Self.record(from: $0, decoder: decoder) }
     }

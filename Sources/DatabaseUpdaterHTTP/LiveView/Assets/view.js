@@ -1,0 +1,1 @@
+/* The live view: see docs/LIVE_VIEW.md. */
