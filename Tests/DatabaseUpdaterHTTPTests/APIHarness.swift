@@ -29,9 +29,10 @@ final class APIHarness: Sendable {
     }
 
     /// - Parameter targets: further targets' managers, served under `?target=NAME`.
+    /// - Parameter host: where the API listens; beyond loopback (`0.0.0.0`) reads need the token too.
     static func start(
         _ engine: Engine = .sqlite, registry updaters: UpdaterRegistry? = nil, targets: [String: DatabaseUpdaterManager] = [:],
-        configure: (inout UpdaterConfig) -> Void = { _ in }
+        host: String = "127.0.0.1", configure: (inout UpdaterConfig) -> Void = { _ in }
     ) async throws -> APIHarness {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("updater-api-\(UUID().uuidString)")
         var config = UpdaterConfig(database: try await TestDatabases.freshLocation(engine),
@@ -42,7 +43,7 @@ final class APIHarness: Sendable {
         let registry = PrometheusCollectorRegistry()
         let manager = try await DatabaseUpdaterManager.start(configuration: config, registry: updaters,
                                                              metricsFactory: PrometheusMetricsFactory(registry: registry))
-        return try await serve(manager, targets: targets, registry: registry, config: config, folder: folder)
+        return try await serve(manager, targets: targets, registry: registry, config: config, folder: folder, host: host)
     }
 
     /// A step-mode simulation (not yet running) of `days` from `start`, and its API.
@@ -61,10 +62,11 @@ final class APIHarness: Sendable {
     }
 
     private static func serve(_ manager: DatabaseUpdaterManager, targets: [String: DatabaseUpdaterManager] = [:],
-                              registry: PrometheusCollectorRegistry, config: UpdaterConfig, folder: URL) async throws -> APIHarness {
+                              registry: PrometheusCollectorRegistry, config: UpdaterConfig, folder: URL,
+                              host: String = "127.0.0.1") async throws -> APIHarness {
         let bound = Mutex<Int?>(nil)
         let server = APIServer.make(manager: manager, targets: targets, registry: registry, token: try APIToken.resolve(config: config),
-                                    host: "127.0.0.1", port: 0, streams: config.streams) { port in bound.withLock { $0 = port } }
+                                    host: host, port: 0, streams: config.streams) { port in bound.withLock { $0 = port } }
         let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
         for _ in 0..<500 where bound.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
@@ -77,21 +79,29 @@ final class APIHarness: Sendable {
         let status: Int
         let data: Data
         let contentType: String?
+        /// Every response header, by lower-cased name.
+        var headers: [String: String] = [:]
         var text: String { String(decoding: data, as: UTF8.self) }
         func json() -> [String: Any]? { try? JSONSerialization.jsonObject(with: data) as? [String: Any] }
         func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONCoding.decoder().decode(type, from: data) }
     }
 
     /// Sends a request over a real socket. `token: nil` sends no Authorization header.
-    func send(_ method: String, _ path: String, body: Data? = nil, token: String? = APIHarness.token) async throws -> Reply {
+    /// `headers` are added as given; nothing is answered from a cache.
+    func send(_ method: String, _ path: String, body: Data? = nil, token: String? = APIHarness.token,
+              headers: [String: String] = [:]) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body
+        request.cachePolicy = .reloadIgnoringLocalCacheData
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as! HTTPURLResponse
-        return Reply(status: http.statusCode, data: data, contentType: http.value(forHTTPHeaderField: "Content-Type"))
+        var fields: [String: String] = [:]
+        for case let (name as String, value as String) in http.allHeaderFields { fields[name.lowercased()] = value }
+        return Reply(status: http.statusCode, data: data, contentType: http.value(forHTTPHeaderField: "Content-Type"), headers: fields)
     }
 
     func send(_ method: String, _ path: String, json: String, token: String? = APIHarness.token) async throws -> Reply {
