@@ -89,6 +89,7 @@ extension Updater {
                 ) { port in
                     try? lock.write(.init(pid: getpid(), startedAt: Date(), apiPort: port, apiHost: apiHost, database: database))
                     Console.line("API listening on http://\(apiHost):\(port)\(APIPaths.base)  (token: \(token.origin))")
+                    Console.line("Live view on http://\(apiHost):\(port)/")
                 }))
                 apiLine = "  api        http://\(apiHost):\(config.api.port == 0 ? "<free port>" : String(config.api.port)) (mutating routes need the token from \(token.origin))"
             }
