@@ -513,14 +513,18 @@ def main():
             import streams  # bench/streams.py: SQLite only, no PostgreSQL needed
             rows = streams.streams_rows(UPDATER, workdir, args.quick, gt_rounds)
             hooks = streams.webhook_rows(UPDATER, workdir, args.quick, gt_rounds)
+            ingest = streams.ingest_rows(UPDATER, workdir, args.quick, gt_rounds)
             when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
             with open(os.path.join(ROOT, "bench", "results-streams.json"), "w") as f:
-                json.dump({"date": when, "machine": machine(), "quick": args.quick, "rounds": gt_rounds, "rows": rows + hooks}, f,
+                json.dump({"date": when, "machine": machine(), "quick": args.quick, "rounds": gt_rounds, "rows": rows + ingest + hooks}, f,
                           indent=2)
             for row in rows:
                 print(f"{row['name']}: p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, {row['events_per_s_total']:,.0f} events/s "
                       f"to 10 clients, executions/s {row['executions_per_s_with_clients']:,.0f} with / "
                       f"{row['executions_per_s_without_clients']:,.0f} without ({row['executions_ratio']}); met {row['met']}", flush=True)
+            for row in ingest:
+                print(f"{row['name']}: p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, {row['events_per_s_total']:,.0f} events/s "
+                      f"to 10 clients; met {row['met']}", flush=True)
             for row in hooks:
                 print(f"{row['name']}: p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms, {row['events_per_s']:,.0f} events/s "
                       f"delivered, executions/s {row['executions_per_s']:,.0f}; {row['requests']} requests, "

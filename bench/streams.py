@@ -29,15 +29,19 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CLIENTS = 10
+TOKEN = "bench-streams-token-0123456789abcdef"
 PATH = "/api/database-updater/events"
 EVENT = re.compile(rb'\nid: (\d+)\ndata: \{[^\n]*?"timestamp":(\d+\.\d+)')
 
 
 # --- one client (run as its own process) ------------------------------------------------------
 
-def client(port, start, end):
+EXTERNAL = re.compile(rb'\nevent: external\ndata: \{[^\n]*?"timestamp":(\d+\.\d+)')
+
+
+def client(port, start, end, external=False):
     """Reads the stream until `end` (epoch seconds); prints one JSON line: latencies (ms) and counts of
-    the events received in [start, end]."""
+    the events received in [start, end]. `external`: the events posted to `POST /events` (no `id:`)."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.sendall(f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode())
     buffer = b""
@@ -50,7 +54,7 @@ def client(port, start, end):
     if b" 200 " not in head.split(b"\r\n", 1)[0]:
         raise SystemExit(f"stream refused: {head[:200]!r}")
     buffer = b"\n" + buffer
-    latencies, first_id, last_id, count, gaps = [], None, None, 0, 0
+    latencies, first_id, last_id, count, gaps, dropped = [], None, None, 0, 0, 0
     sock.settimeout(0.5)
     while True:
         try:
@@ -72,6 +76,12 @@ def client(port, start, end):
         if now < start:
             continue
         gaps += complete.count(b"\nevent: gap\n")
+        dropped += complete.count(b"\nevent: dropped\n")
+        if external:
+            for stamp in EXTERNAL.findall(complete):
+                latencies.append((now - float(stamp)) * 1000.0)
+                count += 1
+            continue
         for seq, stamp in EVENT.findall(complete):
             latencies.append((now - float(stamp)) * 1000.0)
             seq = int(seq)
@@ -79,7 +89,7 @@ def client(port, start, end):
             last_id = seq
             count += 1
     sock.close()
-    print(json.dumps({"latencies_ms": latencies, "events": count, "first": first_id, "last": last_id, "gaps": gaps}))
+    print(json.dumps({"latencies_ms": latencies, "events": count, "first": first_id, "last": last_id, "gaps": gaps, "dropped": dropped}))
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -91,14 +101,20 @@ def free_port():
 
 
 def write_config(path, workdir, port, tenants, webhook=None):
+    """`tenants` = 0: no traffic of its own (scheduling off), for the events posted to it."""
     lines = [f"database: sqlite:{workdir}/streams.sqlite", f"dataDirectory: {workdir}/data", f"logDirectory: {workdir}/logs",
              "logLevel: warn", "misfirePolicy: skip", "api:", f"  port: {port}", "streams:", "  maxClients: 100",
              "scheduleConfig:", '  serviceTickets: "@every 1s"',
              "executionConfig:", "  enabledUpdaters:", "    serviceTickets: true", "    businessActivities: false",
-             "    newLeads: false", "tenants:"]
+             "    newLeads: false"]
+    if tenants == 0:
+        lines += ["enableScheduling: false", "tenants:", '  - id: "00000000-0000-4000-8000-000000000000"', '    customerId: "cust-0"']
+        tenants = -1
     if webhook:
         lines += ["webhooks:", f"  - url: {webhook}", "    batchSize: 50", "    intervalMs: 100", f"    secret: {WEBHOOK_SECRET}"]
-    for i in range(tenants):
+    if tenants > 0:
+        lines.append("tenants:")
+    for i in range(max(tenants, 0)):
         lines += [f'  - id: "00000000-0000-4000-8000-{i:012d}"', f'    customerId: "cust-{i}"']
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -113,14 +129,15 @@ def executions(port):
 
 class Service:
     def __init__(self, updater, workdir, tenants, webhook=None):
-        self.workdir = os.path.join(workdir, f"streams-{tenants}" + ("-webhook" if webhook else ""))
+        self.workdir = os.path.join(workdir, f"streams-{tenants or 'ingest'}" + ("-webhook" if webhook else ""))
         os.makedirs(self.workdir, exist_ok=True)
         self.port = free_port()
         config = os.path.join(self.workdir, "config.yaml")
         write_config(config, self.workdir, self.port, tenants, webhook)
         self.log = open(os.path.join(self.workdir, "service.out"), "w")
         self.process = subprocess.Popen([updater, "start", "--config", config], cwd=self.workdir,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+                                        stdout=self.log, stderr=subprocess.STDOUT,
+                                        env=dict(os.environ, DATABASE_UPDATER_API_TOKEN=TOKEN))
         deadline = time.time() + 120
         while True:
             if self.process.poll() is not None:
@@ -310,5 +327,85 @@ def webhook_rows(updater, workdir, quick, rounds):
     return rows
 
 
+# --- the streams' own capacity: events posted to the service -----------------------------------
+
+def poster(port, rate, end):
+    """Posts `rate` events/s to `POST /events` until `end`, in batches of rate/50 every 20 ms, each
+    event stamped with the time its batch is sent; prints how many it posted."""
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    batch, posted, tick = max(1, rate // 50), 0, time.time()
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    while tick < end:
+        now = time.time()
+        events = [{"operation": "update", "table": "bench_rows", "key": str(posted + i), "timestamp": round(now, 3)}
+                  for i in range(batch)]
+        connection.request("POST", "/api/database-updater/events", json.dumps({"events": events}), headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 202:
+            raise SystemExit(f"POST /events answered {response.status}")
+        posted += batch
+        tick += 0.02
+        time.sleep(max(0.0, tick - time.time()))
+    print(json.dumps({"posted": posted}))
+
+
+def ingest_rows(updater, workdir, quick, rounds):
+    """10 SSE clients on a service without traffic of its own, fed by one poster at 5,000 and 10,000
+    events/s: what the streams fan out when the source is not the bound."""
+    window = 5.0 if quick else 10.0
+    rows = []
+    service = Service(updater, workdir, 0)
+    try:
+        for rate in [5000, 10000]:
+            per_round = []
+            for round_number in range(1, rounds + 1):
+                start = time.time() + 1.0
+                end = start + window
+                procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "external-client", str(service.port), str(start), str(end)],
+                                          stdout=subprocess.PIPE, text=True) for _ in range(CLIENTS)]
+                time.sleep(0.5)  # the clients are connected before the first post
+                post = subprocess.Popen([sys.executable, os.path.abspath(__file__), "poster", str(service.port), str(rate), str(end)],
+                                        stdout=subprocess.PIPE, text=True)
+                results = []
+                for p in procs + [post]:
+                    out, _ = p.communicate(timeout=120)
+                    if p.returncode != 0:
+                        raise SystemExit(f"a client or the poster failed ({p.returncode})")
+                    results.append(json.loads(out.strip().splitlines()[-1]))
+                posted = results.pop()["posted"]
+                latencies = [x for r in results for x in r["latencies_ms"]]
+                per_client = [r["events"] / window for r in results]
+                per_round.append({
+                    "p50_ms": round(percentile(latencies, 50), 2), "p99_ms": round(percentile(latencies, 99), 2),
+                    "max_ms": round(max(latencies), 2) if latencies else None,
+                    "events_per_s_total": round(sum(per_client), 1),
+                    "events_per_s_per_client_min": round(min(per_client), 1),
+                    "posted_per_s": round(posted / (end - start + 0.5), 1),
+                    "dropped_markers": sum(r["dropped"] for r in results)})
+                print(f"ingest {rate}/s round {round_number}: {per_round[-1]}", flush=True)
+            median = lambda key: statistics.median(r[key] for r in per_round)
+            row = {"name": f"streams_sse_ingest_{rate // 1000}k",
+                   "what": f"10 SSE clients on a service without traffic of its own, one program posting {rate:,} events/s to "
+                           f"POST /events (batches every 20 ms); {window:.0f}-s windows, medians of {rounds} rounds",
+                   "offered_per_s": rate,
+                   "p50_ms": median("p50_ms"), "p99_ms": median("p99_ms"),
+                   "events_per_s_total": median("events_per_s_total"),
+                   "events_per_s_per_client_min": median("events_per_s_per_client_min"),
+                   "dropped_markers": sum(r["dropped_markers"] for r in per_round),
+                   "rounds": per_round}
+            row["goal"] = ">= 50,000 events/s fanned out to 10 clients, p99 <= 100 ms"
+            row["met"] = {"fan_out_50k": row["events_per_s_total"] >= 50000, "p99_100ms": row["p99_ms"] <= 100}
+            rows.append(row)
+    finally:
+        service.stop()
+    return rows
+
+
 if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "client":
     client(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]))
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "external-client":
+    client(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), external=True)
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "poster":
+    poster(int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
