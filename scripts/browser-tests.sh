@@ -9,9 +9,5 @@ cd "$(dirname "$0")/.."
 binary=${1:-.build/debug/updater}
 command -v chromium >/dev/null && command -v chromedriver >/dev/null \
   || { echo "browser tests: chromium and chromedriver are missing (scripts/install-deps.sh installs them)" >&2; exit 1; }
-venv=.build/browser-venv
-if ! "$venv/bin/python" -c 'import selenium' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check 'selenium==4.27.1'
-fi
-UPDATER_BIN=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary") timeout 600 "$venv/bin/python" Tests/Browser/live_view_test.py
+python=$(scripts/browser-venv.sh)
+UPDATER_BIN=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary") timeout 600 "$python" Tests/Browser/live_view_test.py

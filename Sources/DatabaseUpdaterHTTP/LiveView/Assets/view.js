@@ -20,7 +20,8 @@
  *   #btn-replay #replay-speed #replay-progress #replay-status   replay of the last 5 minutes
  *   #service-summary   scheduling paused / dry run / database
  *
- * Test hook window.updaterView: stats(), seenSequences(), frameTimes(), resetFrameTimes(),
+ * Test hook window.updaterView: stats(), seenSequences(), frameTimes(), renderTimes() (each
+ * frame's own work, ms), resetFrameTimes(),
  * debug.disconnect() (see the end of this file).
  */
 (() => {
@@ -929,19 +930,29 @@
   // ---------------------------------------------------------------------------------------------
   // Frame loop: replay, sphere; frame durations kept for the hook.
 
-  const frames = { times: new Float32Array(600), next: 0, count: 0, last: 0 };
+  // times: between animation frames (what fps is); work: the frame's own replay + render time.
+  const frames = { times: new Float32Array(600), work: new Float32Array(600), next: 0, count: 0, last: 0 };
   let renderer;
 
   function frame(now) {
+    const started = performance.now();
+    replay.tick(now);
+    renderer.render(now);
     if (frames.last) {
       frames.times[frames.next] = now - frames.last;
+      frames.work[frames.next] = performance.now() - started;
       frames.next = (frames.next + 1) % frames.times.length;
       frames.count = Math.min(frames.count + 1, frames.times.length);
     }
     frames.last = now;
-    replay.tick(now);
-    renderer.render(now);
     requestAnimationFrame(frame);
+  }
+
+  /** The last `frames.count` entries of a frame ring, oldest first. */
+  function recent(ring) {
+    const out = [];
+    for (let i = 0; i < frames.count; i++) out.push(ring[(frames.next - frames.count + i + ring.length) % ring.length]);
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -967,13 +978,8 @@
       };
     },
     seenSequences: () => seen.slice(),
-    frameTimes() {
-      const out = [];
-      for (let i = 0; i < frames.count; i++) {
-        out.push(frames.times[(frames.next - frames.count + i + frames.times.length) % frames.times.length]);
-      }
-      return out;
-    },
+    frameTimes: () => recent(frames.times),
+    renderTimes: () => recent(frames.work),
     resetFrameTimes() {
       frames.count = 0;
       frames.next = 0;
