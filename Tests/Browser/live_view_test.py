@@ -45,6 +45,7 @@ OUTPUT = os.path.join(ROOT, ".build", "test-output")
 TOKEN = secrets.token_hex(16)
 API = "/api/database-updater/"
 UPDATER = "service_tickets"
+TABLE = "service_tickets"
 
 
 def free_port():
@@ -238,9 +239,9 @@ def stats(driver):
     return driver.execute_script("return window.updaterView.stats()")
 
 
-def severe(driver, network_too=True):
-    """The SEVERE browser log entries since the last call (network failures left out unless asked)."""
-    entries = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+def severe(driver, network_too=True, levels=("SEVERE",)):
+    """The SEVERE (or `levels`) browser log entries since the last call (network failures left out unless asked)."""
+    entries = [e for e in driver.get_log("browser") if e.get("level") in levels]
     return entries if network_too else [e for e in entries if e.get("source") != "network"]
 
 
@@ -270,17 +271,23 @@ def wait_for_execution_to_show(driver, service):
 def run(service, driver, workdir):
     base = f"http://127.0.0.1:{service.port}/"
 
-    step("1. the page loads with no console errors")
+    step("1. the page loads with no console errors or warnings")
     load(driver, base)
     time.sleep(1.5)  # the first polls and the heatmap's seed
-    errors = severe(driver)
-    assert not errors, f"console errors on load: {errors}"
+    errors = severe(driver, levels=("SEVERE", "WARNING"))
+    assert not errors, f"console errors or warnings on load: {errors}"
     assert driver.find_element(By.ID, "updater-status").find_elements(By.CSS_SELECTOR, f'tr[data-updater="{UPDATER}"]'), \
         "the status panel has no row for the updater"
 
     step("2. an execution through the API shows on the counters and the sphere")
     before, after = wait_for_execution_to_show(driver, service)
     print(f"   tables {before['tables']} -> {after['tables']}; orbs {before['orbs']} -> {after['orbs']}, lit {after['litOrbs']}")
+    # The filters apply at once, to the counters too: the table unticked, its counter reads 0.
+    table_box = driver.find_element(By.CSS_SELECTOR, f'#filter-tables input[value="{TABLE}"]')
+    table_box.click()
+    wait_for("the table filter to empty the counter", lambda: stats(driver)["tables"].get(TABLE, 1) == 0, timeout=5, interval=0.1)
+    table_box.click()
+    wait_for("the counter back", lambda: stats(driver)["tables"].get(TABLE, 0) > 0, timeout=5, interval=0.1)
 
     step("3. reconnects resume without a gap or duplicate (disconnect, then a service restart)")
     wait_for("events from the schedule", lambda: len(driver.execute_script("return window.updaterView.seenSequences()")) >= 3, timeout=20)
