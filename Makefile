@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/updater
 
-.PHONY: run test deps build bench bench-quick bench-ground-truth bench-monitor bench-streams bench-cron soak fuzz clean help
+.PHONY: run test deps build bench bench-quick bench-ground-truth bench-monitor bench-streams bench-live-view bench-cron soak fuzz clean help
 
 help:
 	@echo "make run         build and start the service on the embedded SQLite default, demo schedules (Config/demo.yaml)"
@@ -14,6 +14,8 @@ help:
 	@echo "                 (MONITOR_ARGS=--quick: 100,000 rows, 3 rounds)"
 	@echo "make bench-streams  10 SSE clients at 1k and 10k events/s: commit-to-client p50/p99, events/s, executions/s with/without (SQLite)"
 	@echo "                 (STREAMS_ARGS=--quick: 5-s windows, 3 rounds)"
+	@echo "make bench-live-view  the live view (GET /) in headless chromium: fps with >= 10,000 orbs at ~1,000 events/s"
+	@echo "                 (LIVE_VIEW_ARGS=--quick: 2 windows of 5 s)"
 	@echo "make bench-cron  next-fire evaluations per second (release build)"
 	@echo "make soak        the release service for SOAK_MINUTES (60) under API load: RSS, fds, threads must stay flat (soak-results/)"
 	@echo "make fuzz        libFuzzer on the cron parser and the configuration loader, FUZZ_SECONDS (60) per target; fails on a crash, leak, timeout or OOM"
@@ -75,6 +77,14 @@ STREAMS_ARGS ?=
 bench-streams: deps
 	$(SWIFT) build -c release --product updater
 	python3 bench/run.py --only streams $(STREAMS_ARGS)
+
+## The live view (issue 18): GET / in headless chromium (software rendering) against the release service with
+## serviceTickets @every 1s for 1,000 tenants; fps, p99 and max frame time once the sphere holds >= 10,000 orbs.
+## Writes bench/results-live-view.json.
+LIVE_VIEW_ARGS ?=
+bench-live-view: deps
+	$(SWIFT) build -c release --product updater
+	$$(scripts/browser-venv.sh) bench/live_view.py $(LIVE_VIEW_ARGS)
 
 bench-cron: deps
 	$(SWIFT) build -c release --product CronBenchmark

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages updater needs when they are missing:
 # libpq-dev and libsqlite3-dev to build, postgresql (with wal2json) for the test suite's throwaway cluster.
-# sqlite3 (the shell) for the tests that compare dumps, tmux for the tests of the terminal views.
+# sqlite3 (the shell) for the tests that compare dumps, tmux for the tests of the terminal views,
+# chromium and chromium-driver for the live view's browser test.
 # Non-interactive; uses sudo when not root.
 set -euo pipefail
 
@@ -12,6 +13,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)  # the simulation tests compare `sqlite3 FILE .dump`
 command -v tmux >/dev/null || missing+=(tmux)        # the terminal views are tested through a real terminal
+command -v chromium >/dev/null || missing+=(chromium)                # the live view is tested in a real browser
+command -v chromedriver >/dev/null || missing+=(chromium-driver)     # … driven by Selenium
 
 # wal2json, the output plugin `updater verify --wal` decodes the WAL with (its tests need it),
 # for the installed server's major version (known once postgresql is installed: a second pass).

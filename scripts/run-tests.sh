@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the already-built suite (the crash test included: CRASH_KILLS per engine, default 20),
-# then schemathesis against the served OpenAPI document, then a 5-second libFuzzer smoke run per
+# then schemathesis against the served OpenAPI document, then the live view in headless chromium
+# (scripts/browser-tests.sh), then a 5-second libFuzzer smoke run per
 # target (scripts/fuzz.sh; the first build of Fuzz/ takes about 3 minutes), and ends with a plain
 # summary, including how many PostgreSQL test databases the run created (evidence that the
 # PostgreSQL tests really ran).
@@ -15,6 +16,10 @@ scripts/schemathesis.sh 2>&1 | tee -a "$log.schemathesis"
 schemathesis_status=${PIPESTATUS[0]}
 rm -f "$log.schemathesis"
 echo
+echo "== the live view in a real browser (headless chromium) =="
+scripts/browser-tests.sh
+browser_status=$?
+echo
 echo "== libFuzzer smoke run: the cron parser and the configuration loader =="
 scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-5}"
 fuzz_status=$?
@@ -27,6 +32,7 @@ rm -f "$log"
 echo
 echo "PostgreSQL: $pg_databases fresh test databases were created and used by this run."
 [ "$schemathesis_status" = 0 ] && echo "schemathesis: passed" || echo "schemathesis: FAILED (exit $schemathesis_status)"
+[ "$browser_status" = 0 ] && echo "browser: passed" || echo "browser: FAILED (exit $browser_status)"
 [ "$fuzz_status" = 0 ] && echo "fuzz smoke: passed" || echo "fuzz smoke: FAILED (exit $fuzz_status)"
 if [[ $summary =~ with\ ([0-9]+)\ tests.*\ (passed|failed) ]]; then
   total=${BASH_REMATCH[1]}
@@ -38,4 +44,5 @@ if [ "$status" != 0 ] && [ -n "$failures" ]; then
 fi
 [ "$status" = 0 ] || exit "$status"
 [ "$schemathesis_status" = 0 ] || exit "$schemathesis_status"
+[ "$browser_status" = 0 ] || exit "$browser_status"
 exit "$fuzz_status"
