@@ -165,6 +165,24 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else None
 
 
+def clients_round(results, window):
+    """One round of the 10 clients' results: latency percentiles and events/s, in total and per client."""
+    latencies = [x for r in results for x in r["latencies_ms"]]
+    per_client = [r["events"] / window for r in results]
+    return {"p50_ms": round(percentile(latencies, 50), 2), "p99_ms": round(percentile(latencies, 99), 2),
+            "max_ms": round(max(latencies), 2) if latencies else None,
+            "events_per_s_total": round(sum(per_client), 1),
+            "events_per_s_per_client_min": round(min(per_client), 1),
+            "events_per_s_per_client_max": round(max(per_client), 1)}
+
+
+def clients_medians(per_round):
+    """The medians over the rounds of what ``clients_round`` measured."""
+    median = lambda key: statistics.median(r[key] for r in per_round)
+    return {"p50_ms": median("p50_ms"), "p99_ms": median("p99_ms"), "events_per_s_total": median("events_per_s_total"),
+            "events_per_s_per_client_min": median("events_per_s_per_client_min")}
+
+
 def streams_rows(updater, workdir, quick, rounds):
     window = 5.0 if quick else 10.0
     rows = []
@@ -197,29 +215,20 @@ def streams_rows(updater, workdir, quick, rounds):
                     if p.returncode != 0:
                         raise SystemExit(f"an SSE client failed ({p.returncode})")
                     results.append(json.loads(out.strip().splitlines()[-1]))
-                latencies = [x for r in results for x in r["latencies_ms"]]
-                per_client = [r["events"] / window for r in results]
                 missing = sum((r["last"] - r["first"] + 1 - r["events"]) if r["first"] is not None else 0 for r in results)
                 per_round.append({
-                    "p50_ms": round(percentile(latencies, 50), 2), "p99_ms": round(percentile(latencies, 99), 2),
-                    "max_ms": round(max(latencies), 2) if latencies else None,
-                    "events_per_s_total": round(sum(per_client), 1),
-                    "events_per_s_per_client_min": round(min(per_client), 1),
-                    "events_per_s_per_client_max": round(max(per_client), 1),
+                    **clients_round(results, window),
                     "gaps": sum(r["gaps"] for r in results), "missing": missing,
                     "executions_per_s_without": round(without[-1], 1), "executions_per_s_with": round(with_clients[-1], 1)})
                 print(f"streams {tenants}/s round {round_number}: {per_round[-1]}", flush=True)
         finally:
             service.stop()
-        median = lambda key: statistics.median(r[key] for r in per_round)
         ew, ec = statistics.median(without), statistics.median(with_clients)
         row = {"name": f"streams_sse_{tenants // 1000}k",
                "what": f"10 SSE clients on a SQLite target, traffic {tenants:,} tenants x serviceTickets @every 1s "
                        f"(offered {tenants:,} executions/s, one event each); {window:.0f}-s windows, medians of {rounds} rounds",
                "offered_per_s": tenants,
-               "p50_ms": median("p50_ms"), "p99_ms": median("p99_ms"),
-               "events_per_s_total": median("events_per_s_total"),
-               "events_per_s_per_client_min": median("events_per_s_per_client_min"),
+               **clients_medians(per_round),
                "executions_per_s_without_clients": round(ew, 1), "executions_per_s_with_clients": round(ec, 1),
                "executions_ratio": round(ec / ew, 3) if ew else None,
                "gaps": sum(r["gaps"] for r in per_round), "missing": sum(r["missing"] for r in per_round),
@@ -375,24 +384,16 @@ def ingest_rows(updater, workdir, quick, rounds):
                         raise SystemExit(f"a client or the poster failed ({p.returncode})")
                     results.append(json.loads(out.strip().splitlines()[-1]))
                 posted = results.pop()["posted"]
-                latencies = [x for r in results for x in r["latencies_ms"]]
-                per_client = [r["events"] / window for r in results]
                 per_round.append({
-                    "p50_ms": round(percentile(latencies, 50), 2), "p99_ms": round(percentile(latencies, 99), 2),
-                    "max_ms": round(max(latencies), 2) if latencies else None,
-                    "events_per_s_total": round(sum(per_client), 1),
-                    "events_per_s_per_client_min": round(min(per_client), 1),
+                    **clients_round(results, window),
                     "posted_per_s": round(posted / (end - start + 0.5), 1),
                     "dropped_markers": sum(r["dropped"] for r in results)})
                 print(f"ingest {rate}/s round {round_number}: {per_round[-1]}", flush=True)
-            median = lambda key: statistics.median(r[key] for r in per_round)
             row = {"name": f"streams_sse_ingest_{rate // 1000}k",
                    "what": f"10 SSE clients on a service without traffic of its own, one program posting {rate:,} events/s to "
                            f"POST /events (batches every 20 ms); {window:.0f}-s windows, medians of {rounds} rounds",
                    "offered_per_s": rate,
-                   "p50_ms": median("p50_ms"), "p99_ms": median("p99_ms"),
-                   "events_per_s_total": median("events_per_s_total"),
-                   "events_per_s_per_client_min": median("events_per_s_per_client_min"),
+                   **clients_medians(per_round),
                    "dropped_markers": sum(r["dropped_markers"] for r in per_round),
                    "rounds": per_round}
             row["goal"] = ">= 50,000 events/s fanned out to 10 clients, p99 <= 100 ms"
