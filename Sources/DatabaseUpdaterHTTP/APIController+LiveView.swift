@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// What the live view reads besides the stream and the status: `GET executions` (the latest
-/// execution records, `?count=` 1–500, default 20; `?outcome=` one outcome, e.g. failed) and
+/// execution records, `?count=` 1–500, default 20; `?outcome=` outcomes, e.g. failed,timed_out) and
 /// `GET events/activity` (the change log's entries per table and minute, `?minutes=` 1–1440,
 /// default 60: the view's heatmap).
 extension APIController {
@@ -12,24 +12,27 @@ extension APIController {
         router.get("\(base)/executions") { request, _ in
             let query = request.uri.queryParameters
             let count = try Self.wholeNumber(query["count"].map(String.init), name: "count", in: 1...500) ?? 20
-            var outcome: ExecutionRecord.Outcome?
+            var outcomes: Set<ExecutionRecord.Outcome>?
             if let text = query["outcome"].map(String.init) {
-                guard let parsed = ExecutionRecord.Outcome(rawValue: text) else {
-                    throw APIError(.badRequest, "outcome '\(text.prefix(40))' is not one of "
-                        + ExecutionRecord.Outcome.allCases.map(\.rawValue).joined(separator: ", "))
+                outcomes = []
+                for name in text.split(separator: ",", omittingEmptySubsequences: false) {
+                    guard let parsed = ExecutionRecord.Outcome(rawValue: String(name)) else {
+                        throw APIError(.badRequest, "outcome '\(name.prefix(40))' is not one of "
+                            + ExecutionRecord.Outcome.allCases.map(\.rawValue).joined(separator: ", "))
+                    }
+                    outcomes?.insert(parsed)
                 }
-                outcome = parsed
             }
-            return try JSONResponse.make(try await manager(for: request).history.recent(limit: count, outcome: outcome))
+            return try JSONResponse.make(try await manager(for: request).history.recent(limit: count, outcomes: outcomes))
         }
         router.get("\(base)/events/activity") { request, _ in
             let minutes = try Self.wholeNumber(request.uri.queryParameters["minutes"].map(String.init), name: "minutes", in: 1...1_440) ?? 60
             let manager = try await manager(for: request)
-            let now = Date()
             // Whole minutes, the current one last.
-            let since = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60 - Double(minutes - 1) * 60)
+            let since = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - Double(minutes - 1) * 60)
             do {
-                return try JSONResponse.make(try await ChangeLog.activity(since: since, now: now, bucketSeconds: 60, in: manager.database))
+                return try JSONResponse.make(try await ChangeLog.activity(since: since, buckets: minutes, bucketSeconds: 60,
+                                                                          in: manager.database))
             } catch let error as DatabaseError {
                 throw APIError(.serviceUnavailable, "the change log cannot be read now: \(error.message)")
             }

@@ -71,7 +71,9 @@ final class APIHarness: Sendable {
         let running = Task { try await group.run() }
         for _ in 0..<500 where bound.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
         guard let port = bound.withLock({ $0 }) else { throw HarnessError("the API did not start") }
-        for _ in 0..<500 where await !(manager.health.state.reachable) { try await Task.sleep(for: .milliseconds(10)) }
+        // Reachable once migrated: tests read the change log's table right away.
+        for _ in 0..<6_000 where await !(manager.health.state.reachable) { try await Task.sleep(for: .milliseconds(10)) }
+        guard await manager.health.state.reachable else { throw HarnessError("the database was not reachable (migrated) within 60 s") }
         return APIHarness(manager: manager, port: port, folder: folder, group: group, running: running)
     }
 

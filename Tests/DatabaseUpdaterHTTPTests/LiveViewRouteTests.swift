@@ -41,6 +41,8 @@ struct LiveViewRouteTests {
             #expect(stale.headers["cache-control"] == "no-cache", "another version is not promised to stay")
             #expect(try await api.send("GET", "/live/\(name)", token: nil, headers: ["If-None-Match": "\"\(version)\""]).status == 304)
         }
+        #expect(try await api.send("GET", "/", token: nil, headers: ["If-None-Match": "W/\(etag)"]).status == 304,
+                "a proxy that compressed the page weakened its tag")
         #expect(try await api.send("GET", "/live/other.js", token: nil).status == 404)
     }
 
@@ -96,8 +98,11 @@ struct LiveViewRouteTests {
         let latest = try await api.send("GET", "/api/database-updater/executions?count=2")
         let records = try latest.decode([ExecutionRecord].self)
         #expect(records.map(\.updater) == ["business_records", "service_tickets"], "newest first, as many as asked")
-        let failed = try await api.send("GET", "/api/database-updater/executions?outcome=failed").decode([ExecutionRecord].self)
+        let failed = try await api.send("GET", "/api/database-updater/executions?outcome=failed,timed_out").decode([ExecutionRecord].self)
         #expect(failed.isEmpty)
+        let succeeded = try await api.send("GET", "/api/database-updater/executions?outcome=succeeded,failed&count=500")
+            .decode([ExecutionRecord].self)
+        #expect(succeeded.count == 4 && succeeded.allSatisfy { $0.outcome == .succeeded })
         #expect(try await api.send("GET", "/api/database-updater/executions?count=0").status == 400)
         #expect(try await api.send("GET", "/api/database-updater/executions?outcome=lost").status == 400)
 

@@ -15,9 +15,9 @@ struct CaptureCommandTests {
 
     private func slotName() -> String { "t_cap_\(UUID().uuidString.prefix(8).lowercased())" }
 
-    /// Waits until the process's stderr contains `text`.
+    /// Waits until the process's stderr contains `text` (60 s at most: a migration on a loaded machine).
     private func waitForStderr(_ process: ServiceProcess, containing text: String) async -> Bool {
-        for _ in 0..<400 {
+        for _ in 0..<1_200 {
             if process.stderr.contains(text) { return true }
             if !process.isRunning { return false }
             try? await Task.sleep(for: .milliseconds(50))

@@ -11,7 +11,10 @@ extension ChangeLog {
     public static func sequence(before date: Date, in database: any Database) async throws -> Int64 {
         try await database.withConnection { conn throws(DatabaseError) in
             let table = table(conn.dialect)
-            let bounds = try conn.query("SELECT coalesce(min(seq), 0) AS first, coalesce(max(seq), 0) AS last FROM \(table)").first
+            // Two subqueries: SQLite answers a lone min() or max() from the index, both in one
+            // SELECT by scanning it.
+            let bounds = try conn.query("SELECT coalesce((SELECT min(seq) FROM \(table)), 0) AS first, "
+                + "coalesce((SELECT max(seq) FROM \(table)), 0) AS last").first
             guard let first = bounds?["first"].intValue, let last = bounds?["last"].intValue, last > 0 else { return 0 }
             let since = date.timeIntervalSince1970
             // The first entry at or after a position (the log may have holes after a retention cut).
@@ -26,7 +29,7 @@ extension ChangeLog {
                 guard let probe = try entry(from: middle) else { high = middle; continue }
                 if probe.committed >= since { high = min(middle, probe.seq) } else { low = probe.seq + 1 }
             }
-            return low > last ? last : low - 1
+            return low - 1  // `last` when nothing was committed since
         }
     }
 
@@ -39,11 +42,10 @@ extension ChangeLog {
         public var tables: [String: [Int]]
     }
 
-    /// The entries committed from `since` to `now`, counted per table and `bucketSeconds` (the
-    /// heatmap of the live view: table × minute over the last hour).
-    public static func activity(since: Date, now: Date, bucketSeconds: Int, in database: any Database) async throws -> Activity {
+    /// The entries committed in `buckets` buckets of `bucketSeconds` from `since` on, counted per
+    /// table (the heatmap of the live view: table × minute over the last hour).
+    public static func activity(since: Date, buckets: Int, bucketSeconds: Int, in database: any Database) async throws -> Activity {
         let start = try await sequence(before: since, in: database)
-        let buckets = max(1, Int((now.timeIntervalSince(since) / Double(bucketSeconds)).rounded(.up)))
         let rows = try await database.withConnection { conn throws(DatabaseError) in
             // Truncation is the floor here: every committed_at counted is at or after `since`.
             let bucket = conn.dialect == .postgres ? "floor((committed_at - $2) / $3)::bigint" : "CAST((committed_at - $2) / $3 AS INTEGER)"

@@ -77,6 +77,12 @@ public final class ExecutionHistory: Sendable {
                 CREATE INDEX executions_unsuccessful ON executions (scheduled_at) WHERE dry_run = 0 AND outcome <> 'succeeded';
                 """,
             postgres: ""),
+        // The live view asks every few seconds for the latest failures: without it, rare
+        // failures mean walking the whole history backwards.
+        Migration(
+            version: 5, name: "latest records by outcome",
+            sqlite: "CREATE INDEX executions_outcome_started ON executions (outcome, started_at);",
+            postgres: ""),
     ]
 
     /// Opens (creating and migrating) the history in `directory/state.sqlite`.
@@ -223,12 +229,19 @@ public final class ExecutionHistory: Sendable {
         return changed
     }
 
-    /// The most recent records, newest first, optionally for one updater or of one outcome.
-    public func recent(limit: Int = 50, updater: String? = nil, outcome: ExecutionRecord.Outcome? = nil) async throws -> [ExecutionRecord] {
+    /// The most recent records, newest first, optionally for one updater or of some outcomes.
+    public func recent(limit: Int = 50, updater: String? = nil, outcomes: Set<ExecutionRecord.Outcome>? = nil) async throws -> [ExecutionRecord] {
         await flush()
         var conditions: [String] = [], values: [DatabaseValue] = []
         if let updater { values.append(.text(updater)); conditions.append("updater = $\(values.count)") }
-        if let outcome { values.append(.text(outcome.rawValue)); conditions.append("outcome = $\(values.count)") }
+        if let outcomes {
+            var placeholders: [String] = []
+            for outcome in outcomes.sorted(by: { $0.rawValue < $1.rawValue }) {
+                values.append(.text(outcome.rawValue))
+                placeholders.append("$\(values.count)")
+            }
+            conditions.append(placeholders.isEmpty ? "0 = 1" : "outcome IN (\(placeholders.joined(separator: ", ")))")
+        }
         values.append(.integer(Int64(limit)))
         let sql = "SELECT * FROM executions" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
             + " ORDER BY started_at DESC, id LIMIT $\(values.count)"

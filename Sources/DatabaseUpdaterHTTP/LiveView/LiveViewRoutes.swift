@@ -24,7 +24,12 @@ struct LiveViewRoutes {
             // Everything the page uses comes from this server; nothing may frame it.
             headers[.contentSecurityPolicy] = "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
         }
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+        // A proxy that compressed the body weakens the tag (`W/"…"`); for If-None-Match the weak comparison applies.
+        if let match = request.headers[.ifNoneMatch],
+           match.split(separator: ",").contains(where: { candidate in
+               let tag = candidate.trimmingCharacters(in: .whitespaces)
+               return tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == etag
+           }) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentLength] = String(asset.body.count)
