@@ -12,7 +12,7 @@
  *   #filter-operations operation checkboxes            #filter-tables   table checkboxes (one per table seen)
  *   #filter-tenant     tenant id prefix (empty: all)   #table-counters  per-table counts (tr[data-table])
  *   #rate-chart        events/s, last 5 min            #updater-status  per-updater rows (tr[data-updater])
- *   #executions        recent executions               #errors          recent failed executions
+ *   #executions        recent executions               #errors          recent failed or timed-out executions
  *   #hotspots          top 10 keys                     #heatmap         table × minute, last hour
  *   #control-updater   updater select                  #btn-execute #btn-dry-run #btn-pause #btn-resume #btn-token
  *   #control-message   result or refusal of the last control action (class ok | error)
@@ -397,19 +397,19 @@
         px[k] = cx + x * scale;
         py[k] = cy - y * scale;
         pz[k] = z;
-        if (z < 0 && now - field.litAt[s] >= FADE_MS) this.plot(px[k], py[k], this.discs[0], this.dim(z));
+        if (z < 0 && !this.lit(s, now)) this.plot(px[k], py[k], this.discs[0], this.dim(z));
       }
       // The unlit front.
       for (let k = 0; k < count; k++) {
         const z = pz[k];
-        if (z >= 0 && now - field.litAt[order[k]] >= FADE_MS) this.plot(px[k], py[k], this.discs[1], this.dim(z));
+        if (z >= 0 && !this.lit(order[k], now)) this.plot(px[k], py[k], this.discs[1], this.dim(z));
       }
       // The lit orbs, on top, larger while fresh.
       let lit = 0;
       for (let k = 0; k < count; k++) {
         const s = order[k];
+        if (!this.lit(s, now)) continue;
         const age = now - field.litAt[s];
-        if (age >= FADE_MS) continue;
         lit++;
         const fade = Math.sqrt(1 - age / FADE_MS);   // stays bright, then goes
         const depth = 0.7 + 0.3 * (pz[k] + 1) / 2;
@@ -421,6 +421,13 @@
       }
       this.litCount = lit;
       this.context.putImageData(this.image, 0, 0);
+    }
+
+    /** Whether slot `s` is lit at `now`: never-lit slots (litAt 0) are not, even in the page's
+     *  first FADE_MS (performance.now() starts near 0), as in OrbField.litCount. */
+    lit(s, now) {
+      const at = this.field.litAt[s];
+      return at > 0 && now - at < FADE_MS;
     }
 
     /** A dim orb's colour by depth (z in -1…1): blue-grey, brighter in front. */
@@ -669,7 +676,7 @@
 
   async function pollExecutions() {
     try {
-      const [recent, failed] = await Promise.all([getJSON("executions?count=20"), getJSON("executions?count=20&outcome=failed")]);
+      const [recent, failed] = await Promise.all([getJSON("executions?count=20"), getJSON("executions?count=20&outcome=failed,timed_out")]);
       renderExecutions($("executions"), recent, false);
       renderExecutions($("errors"), failed, true);
     } catch (error) {
