@@ -37,6 +37,7 @@
   const BEHIND_AFTER_GAP_MS = 10000;             // "behind" for 10 s after a gap marker
   const BEHIND_LAG_MS = 5000;                    // … or while the newest event is older than 5 s
   const MAX_SEEN = 1000000;                      // seenSequences() keeps the latest million
+  const CLOCK_SKEW_MS = 1500;                    // the server's clock is used past this offset
 
   const $ = (id) => document.getElementById(id);
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,12 +72,34 @@
 
   function inSeconds(iso) {
     if (!iso) return "—";
-    const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
+    const seconds = Math.round((Date.parse(iso) - clock.now()) / 1000);
     if (isNaN(seconds)) return "—";
     return seconds <= 0 ? "due" : seconds < 120 ? `in ${seconds} s` : `in ${Math.round(seconds / 60)} min`;
   }
 
   const short = (id) => (id ? String(id).slice(0, 8) : "—");
+
+  // The server's clock: whatever compares the server's timestamps (commit times, next fires) with
+  // "now" uses clock.now(), not Date.now(), so a skewed browser clock neither shows "behind" forever
+  // nor shifts the heatmap. The offset is estimated from the Date header of the polled status
+  // responses (second resolution, so the header's second is taken at its middle): the median of the
+  // last 5 `Date.now() - server time`, applied only past CLOCK_SKEW_MS (below that it is noise of
+  // the header's resolution and the round trip). What is measured on the browser's clock alone
+  // (arrival times, the rate chart) keeps Date.now().
+  const clock = {
+    samples: [],
+    offset: 0,
+    now() { return Date.now() - this.offset; },
+    observe(response) {
+      const server = Date.parse(response.headers.get("Date") || "");
+      if (isNaN(server)) return;
+      this.samples.push(Date.now() - (server + 500));
+      if (this.samples.length > 5) this.samples.shift();
+      const sorted = [...this.samples].sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1];
+      this.offset = Math.abs(median) > CLOCK_SKEW_MS ? median : 0;
+    },
+  };
 
   // ---------------------------------------------------------------------------------------------
   // Token: asked once (in-page dialog) when an action or a read needs it, kept in sessionStorage
@@ -110,8 +133,10 @@
     },
   };
 
-  async function getJSON(path) {
+  /** GET API + path as JSON; `observe(response)`, when given, sees the response first. */
+  async function getJSON(path, observe) {
     const response = await fetch(API + path, { headers: tokens.headers(), cache: "no-store" });
+    if (observe) observe(response);
     if (response.status === 401 || response.status === 403) {
       if (response.status === 403) tokens.forget();
       throw new Error("the service needs the API token to be read: use Token…");
@@ -489,7 +514,7 @@
         this.tenants.add(event.tenant);
         $("tenant-list").appendChild(Object.assign(el("option"), { value: event.tenant }));
       }
-      const minute = Math.floor((event.timestamp || Date.now() / 1000) / 60);
+      const minute = Math.floor((event.timestamp || clock.now() / 1000) / 60);
       let minutes = this.heat.get(event.table);
       if (!minutes) this.heat.set(event.table, (minutes = new Map()));
       minutes.set(minute, (minutes.get(minute) || 0) + 1);
@@ -590,7 +615,7 @@
     },
 
     drawHeatmap() {
-      const now = Math.floor(Date.now() / 60000);
+      const now = Math.floor(clock.now() / 60000);   // the log's minutes are the server's
       const tables = [...this.heat.keys()].sort();
       let max = 1;
       for (const minutes of this.heat.values()) {
@@ -625,7 +650,7 @@
 
   async function pollStatus() {
     try {
-      const status = await getJSON("status");
+      const status = await getJSON("status", (response) => clock.observe(response));
       service.status = status;
       service.readError = "";
       renderStatus(status);
@@ -783,7 +808,7 @@
       this.played = 0;
       let idle = null;
       const done = () => this.finishCollecting();
-      const since = (Date.now() / 1000 - REPLAY_SECONDS).toFixed(3);
+      const since = (clock.now() / 1000 - REPLAY_SECONDS).toFixed(3);
       this.stream = new StreamClient({ since }, {
         onEvent: (event) => {
           if (!this.collecting || event.type !== "db_write") return;
@@ -880,7 +905,7 @@
       seen.push(event.seq);
     }
     counters.events += 1;
-    counters.lastTimestamp = event.timestamp || Date.now() / 1000;
+    counters.lastTimestamp = event.timestamp || clock.now() / 1000;
     counters.lastArrival = Date.now();
     panels.add(event);
     const slot = field.place(event.table, event.key);
@@ -919,7 +944,7 @@
     if (connection.state === "reconnecting") return "reconnecting";
     if (replay.active) return "replaying";
     const now = Date.now();
-    const lagging = now - counters.lastArrival < 2000 && now - counters.lastTimestamp * 1000 > BEHIND_LAG_MS;
+    const lagging = now - counters.lastArrival < 2000 && clock.now() - counters.lastTimestamp * 1000 > BEHIND_LAG_MS;
     if (now - counters.lastGapAt < BEHIND_AFTER_GAP_MS || lagging) return "behind";
     return "live";
   }
@@ -929,7 +954,7 @@
     const box = $("connection");
     let text = state;
     if (state === "reconnecting") text = `reconnecting (attempt ${connection.attempt})`;
-    if (state === "behind") text = counters.lastTimestamp ? `behind (${Math.round(Date.now() / 1000 - counters.lastTimestamp)} s)` : "behind";
+    if (state === "behind") text = counters.lastTimestamp ? `behind (${Math.round(clock.now() / 1000 - counters.lastTimestamp)} s)` : "behind";
     if (box.textContent !== text) box.textContent = text;
     box.className = `state ${state}`;
   }
