@@ -149,10 +149,15 @@
   // Stream client: Server-Sent Events read with fetch() and a ReadableStream (not EventSource), so
   // it can send Authorization and Last-Event-ID and decide when to reconnect. Reconnects after
   // 0.5 s, doubling to 5 s while failing (503 included); resumes after the last id it received.
+  // A refusal (401/403) is handled as getJSON does — 403 forgets the token — and reported through
+  // onRefused; the retries go on with the same back-off and read the token afresh each time, so
+  // once one is given (Token…) the next attempt sends it. The dialog is never opened from here:
+  // only a user's action asks.
 
   class StreamClient {
     /** params: query parameters; handlers: onEvent(object), onMarker(type, object),
-     *  onState(state, attempt) with state connecting | open | reconnecting | closed. */
+     *  onState(state, attempt) with state connecting | open | reconnecting | closed,
+     *  onRefused(status) (optional) when the service refused the token (401/403). */
     constructor(params, handlers, { reconnect = true, lastEventId = null } = {}) {
       this.params = params;
       this.handlers = handlers;
@@ -192,6 +197,12 @@
           const response = await fetch(API + "events" + (query ? `?${query}` : ""), {
             headers, cache: "no-store", signal: this.controller.signal,
           });
+          if (response.status === 401 || response.status === 403) {
+            if (response.status === 403) tokens.forget();
+            response.body?.cancel().catch(() => {});
+            if (this.handlers.onRefused) this.handlers.onRefused(response.status);
+            throw new Error(`HTTP ${response.status}`);
+          }
           if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
           this.connections += 1;
           attempt = 0;
@@ -730,6 +741,7 @@
     const box = $("control-message");
     box.textContent = text;
     box.className = `message ${kind}`;
+    delete box.dataset.stream;   // set by the live stream's refusal, which clears only its own
   }
 
   async function control(action) {
@@ -895,7 +907,7 @@
   const replay = new Replay();
   const counters = { events: 0, gaps: 0, resets: 0, dropped: 0, lastGapAt: 0, lastTimestamp: 0, lastArrival: 0 };
   const seen = [];
-  const connection = { state: "connecting", attempt: 0 };
+  const connection = { state: "connecting", attempt: 0, refused: 0 };   // refused: 401/403 until open
 
   function onLiveEvent(event) {
     if (event.type !== "db_write") return;
@@ -934,6 +946,18 @@
     onState: (state, attempt) => {
       connection.state = state;
       connection.attempt = attempt;
+      if (state === "open" && connection.refused) {
+        connection.refused = 0;
+        if ($("control-message").dataset.stream) message("", "");
+      }
+      renderConnection();
+    },
+    onRefused: (status) => {
+      if (!connection.refused) {
+        message(`The live stream was refused (${status}): the API needs the token: press Token…`, "error");
+        $("control-message").dataset.stream = "refused";   // cleared with the message once open
+      }
+      connection.refused = status;
       renderConnection();
     },
   });
@@ -954,6 +978,7 @@
     const box = $("connection");
     let text = state;
     if (state === "reconnecting") text = `reconnecting (attempt ${connection.attempt})`;
+    if (state === "reconnecting" && connection.refused) text += ` — refused (${connection.refused}): the API needs the token: press Token…`;
     if (state === "behind") text = counters.lastTimestamp ? `behind (${Math.round(clock.now() / 1000 - counters.lastTimestamp)} s)` : "behind";
     if (box.textContent !== text) box.textContent = text;
     box.className = `state ${state}`;
