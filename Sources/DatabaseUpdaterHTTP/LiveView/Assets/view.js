@@ -34,6 +34,7 @@
   const OPERATIONS = ["insert", "update", "delete"];
   const FADE_MS = 3000;                          // a lit orb fades back to its dim colour in 3 s
   const REPLAY_SECONDS = 300;
+  const REPLAY_MAX_EVENTS = 100000;              // replay keeps at most these (see Replay)
   const BEHIND_AFTER_GAP_MS = 10000;             // "behind" for 10 s after a gap marker
   const BEHIND_LAG_MS = 5000;                    // … or while the newest event is older than 5 s
   const MAX_SEEN = 1000000;                      // seenSequences() keeps the latest million
@@ -798,8 +799,18 @@
 
   // ---------------------------------------------------------------------------------------------
   // Replay: a second stream from `since=now-5min` collects the log up to the live position (the
-  // live stream's last id when replay started; or until the log is idle for 1.5 s), then plays it
-  // back with the original spacing divided by the speed, lighting orbs. The live stream goes on.
+  // live stream's last id when replay started), or up to the first event committed at or after the
+  // click (when the live stream had no numbered event yet, or the log never pauses), or until the
+  // log is idle for 1.5 s; then plays it back with the original spacing divided by the speed,
+  // lighting orbs. The live stream goes on.
+  //
+  // Each start is a run with its own id, captured by all of its callbacks and timers: a new
+  // Replay started while one collects must not be stopped or fed by the old stream's late
+  // callbacks (its abort reports "closed" asynchronously, its idle timer can fire).
+  // Memory: an event is kept as {table, key, operation, tenant, timestamp} only (no row images),
+  // table/operation/tenant strings shared, at most REPLAY_MAX_EVENTS of them — about 15 MB; a
+  // busier window replays its first 100,000 events (at 1,000 events/s, its first 100 s) — and
+  // the array is dropped once playback ends.
 
   class Replay {
     constructor() {
@@ -808,30 +819,60 @@
       this.speed = 5;
       this.events = [];
       this.played = 0;
+      this.total = 0;                      // events.length, kept when the array is dropped
+      this.at = 0;                         // the timestamp of the last event played
+      this.refused = 0;                    // 401/403 from the replay's stream
       this.stream = null;
+      this.run = 0;                        // the current run's id
+      this.idle = null;
     }
 
     start(speed, livePosition) {
       this.stop();
+      const run = this.run;
+      const current = () => run === this.run;
       this.active = true;
       this.collecting = true;
       this.speed = speed;
       this.events = [];
       this.played = 0;
-      let idle = null;
-      const done = () => this.finishCollecting();
-      const since = (clock.now() / 1000 - REPLAY_SECONDS).toFixed(3);
+      this.total = 0;
+      this.at = 0;
+      this.refused = 0;
+      const clickedAt = clock.now() / 1000;
+      const since = (clickedAt - REPLAY_SECONDS).toFixed(3);
+      const strings = new Map();           // one copy of each table, operation and tenant
+      const shared = (text) => {
+        if (text === undefined || text === null) return text;
+        const known = strings.get(text);
+        if (known !== undefined) return known;
+        if (strings.size < 10000) strings.set(text, text);
+        return text;
+      };
+      const done = () => { if (current()) this.finishCollecting(); };
+      const idleAfter = (ms) => {
+        clearTimeout(this.idle);
+        this.idle = setTimeout(done, ms);
+      };
       this.stream = new StreamClient({ since }, {
         onEvent: (event) => {
-          if (!this.collecting || event.type !== "db_write") return;
-          this.events.push(event);
-          clearTimeout(idle);
-          if ((livePosition !== null && event.seq >= livePosition) || this.events.length >= 300000) done();
-          else idle = setTimeout(done, 1500);
+          if (!current() || !this.collecting || event.type !== "db_write") return;
+          if (typeof event.timestamp === "number" && event.timestamp >= clickedAt) {
+            done();                        // committed after the click: the present is reached
+            return;
+          }
+          this.events.push({
+            table: shared(event.table), key: event.key, operation: shared(event.operation),
+            tenant: shared(event.tenant), timestamp: event.timestamp,
+          });
+          if ((livePosition !== null && event.seq >= livePosition) || this.events.length >= REPLAY_MAX_EVENTS) done();
+          else idleAfter(1500);
         },
         onMarker: () => {},
+        onRefused: (status) => { if (current()) this.refused = status; },
         onState: (state) => {
-          if (state === "open") idle = setTimeout(done, 1500);
+          if (!current()) return;
+          if (state === "open") idleAfter(1500);
           if (state === "closed" && this.collecting) done();
         },
       }, { reconnect: false }).start();
@@ -840,11 +881,14 @@
     finishCollecting() {
       if (!this.collecting) return;
       this.collecting = false;
+      clearTimeout(this.idle);
       this.stream.stop();
+      this.total = this.events.length;
       if (this.events.length === 0) {
         this.active = false;
         return;
       }
+      this.at = this.events[0].timestamp;
       this.logStart = this.events[0].timestamp;
       this.position = 0;                   // seconds of log time played
       this.wallStart = performance.now();
@@ -862,10 +906,14 @@
       return this.position + ((now - this.wallStart) / 1000) * this.speed;
     }
 
+    /** Ends the current run: its stream, its timer and its callbacks (the run id moves on). */
     stop() {
+      this.run += 1;
+      clearTimeout(this.idle);
       if (this.stream) this.stream.stop();
       this.active = false;
       this.collecting = false;
+      this.events = [];
     }
 
     /** Plays the events due by `now`; called every frame. */
@@ -874,17 +922,23 @@
       const until = this.logStart + this.logPosition(now);
       while (this.played < this.events.length && this.events[this.played].timestamp <= until) {
         const event = this.events[this.played++];
+        this.at = event.timestamp;
         const slot = field.place(event.table, event.key);
         if (filters.passes(event)) field.light(slot, event.operation, now);
       }
-      if (this.played >= this.events.length) this.active = false;
+      if (this.played >= this.events.length) {
+        this.active = false;
+        this.events = [];                  // played: keep the counts only
+      }
     }
 
     describe() {
       if (this.collecting) return `reading the log… ${this.events.length} events`;
-      if (!this.events.length) return this.stream ? "nothing written in the last 5 minutes" : "";
-      const at = this.events[Math.max(0, this.played - 1)].timestamp;
-      return `${this.played} / ${this.events.length} events · ${new Date(at * 1000).toLocaleTimeString()}${this.active ? "" : " · done"}`;
+      if (!this.total) {
+        if (this.refused) return `refused (${this.refused}): the API needs the token: press Token…`;
+        return this.stream ? "nothing written in the last 5 minutes" : "";
+      }
+      return `${this.played} / ${this.total} events · ${new Date(this.at * 1000).toLocaleTimeString()}${this.active ? "" : " · done"}`;
     }
   }
 
@@ -895,7 +949,7 @@
 
   function renderReplay() {
     const progress = $("replay-progress");
-    progress.max = Math.max(1, replay.events.length);
+    progress.max = Math.max(1, replay.collecting ? replay.events.length : replay.total);
     progress.value = replay.collecting ? 0 : replay.played;
     $("replay-status").textContent = replay.describe();
   }
@@ -1031,7 +1085,7 @@
         litOrbs: field.litCount(performance.now()),
         tables,
         eventsPerSecond: panels.eventsPerSecond(),
-        replay: { active: replay.active, collecting: replay.collecting, speed: replay.speed, played: replay.played, total: replay.collecting ? 0 : replay.events.length },
+        replay: { active: replay.active, collecting: replay.collecting, speed: replay.speed, played: replay.played, total: replay.collecting ? 0 : replay.total },
       };
     },
     seenSequences: () => seen.slice(),
