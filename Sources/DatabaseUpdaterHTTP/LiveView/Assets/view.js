@@ -516,6 +516,7 @@
     perSecond: new Uint32Array(REPLAY_SECONDS),   // filtered events per second, a ring
     perSecondAt: new Float64Array(REPLAY_SECONDS),
     heat: new Map(),            // table -> Map(minute since 1970 -> count)
+    heatFrom: -Infinity,        // the first minute the live stream counts (before it: the seed's)
     tableTotals: {},
 
     add(event) {
@@ -526,11 +527,17 @@
         this.tenants.add(event.tenant);
         $("tenant-list").appendChild(Object.assign(el("option"), { value: event.tenant }));
       }
+      this.addHeat(event);
+      if (filters.passes(event)) this.countSecond();
+    },
+
+    /** Counts the event on the heatmap, from the minute `heatFrom` on (earlier: the seed's). */
+    addHeat(event) {
       const minute = Math.floor((event.timestamp || clock.now() / 1000) / 60);
+      if (minute < this.heatFrom) return;
       let minutes = this.heat.get(event.table);
       if (!minutes) this.heat.set(event.table, (minutes = new Map()));
       minutes.set(minute, (minutes.get(minute) || 0) + 1);
-      if (filters.passes(event)) this.countSecond();
     },
 
     addTable(table) {
@@ -615,14 +622,18 @@
       replaceRows($("hotspots"), rows);
     },
 
-    /** Seeds the heatmap from GET events/activity (counts per table and minute). */
+    /** Seeds the heatmap from GET events/activity (counts per table and minute), for the minutes
+     *  before `heatFrom` only: the live stream counts the others, and may have begun already. */
     seedHeat(activity) {
       const first = Math.floor(Date.parse(activity.since) / 1000 / 60);
       const perBucket = Math.max(1, Math.round((activity.bucketSeconds || 60) / 60));
       for (const [table, counts] of Object.entries(activity.tables || {})) {
-        const minutes = new Map();
-        counts.forEach((count, i) => { if (count) minutes.set(first + i * perBucket, count); });
-        this.heat.set(table, minutes);
+        let minutes = this.heat.get(table);
+        if (!minutes) this.heat.set(table, (minutes = new Map()));
+        counts.forEach((count, i) => {
+          const minute = first + i * perBucket;
+          if (count && minute < this.heatFrom) minutes.set(minute, count);
+        });
       }
     },
 
@@ -959,7 +970,9 @@
 
   const field = new OrbField(20000);
   const replay = new Replay();
-  const counters = { events: 0, gaps: 0, resets: 0, dropped: 0, lastGapAt: 0, lastTimestamp: 0, lastArrival: 0 };
+  // startedAt: the server's time (s) when the page opened the stream; events committed before it
+  // are the stream's catch-up (see Start), for the heatmap only.
+  const counters = { events: 0, gaps: 0, resets: 0, dropped: 0, lastGapAt: 0, lastTimestamp: 0, lastArrival: 0, startedAt: 0 };
   const seen = [];
   const connection = { state: "connecting", attempt: 0, refused: 0 };   // refused: 401/403 until open
 
@@ -969,6 +982,10 @@
     if (typeof event.seq === "number") {
       if (seen.length >= MAX_SEEN) seen.splice(0, MAX_SEEN / 2);
       seen.push(event.seq);
+    }
+    if (typeof event.timestamp === "number" && event.timestamp < counters.startedAt) {
+      panels.addHeat(event);   // catch-up, from before the page opened the stream: not live
+      return;
     }
     counters.events += 1;
     counters.lastTimestamp = event.timestamp || clock.now() / 1000;
@@ -1101,8 +1118,20 @@
   };
 
   // ---------------------------------------------------------------------------------------------
-  // Start: panels and polls, the heatmap's seed, then the live stream (after the seed, so the
-  // heatmap counts nothing twice), and the frame loop.
+  // Start: panels and polls, the frame loop, then the live stream and the heatmap's seed.
+  //
+  // The heatmap's history (GET events/activity, counts per minute) and the live stream meet at a
+  // minute boundary M, so that nothing is counted twice or missed in between: the first
+  // connection asks `since=M` (the server starts it at the first entry committed at or after M),
+  // the seed fills only the minutes before M, and the stream only those from M on (`heatFrom`).
+  // M is the start of the server's minute 2 s ago — in the past even with a clock error under
+  // CLOCK_SKEW_MS, so the server's log has it (the server's clock is read from the first status
+  // poll first). Hence the stream's first connection replays up to ~62 s of the log: those events
+  // (committed before the page opened the stream, `counters.startedAt`) go to the heatmap only,
+  // not the counters, the orbs or the rate chart. And the order of the seed and the stream no
+  // longer matters. A first connection that drops before any numbered event asks `since=M` again
+  // (Last-Event-ID, once there is one, wins over since=), so what was written while it was down is
+  // not lost either.
 
   async function main() {
     renderer = new SphereRenderer($("sphere"), field);
@@ -1110,7 +1139,7 @@
     wireControls();
     wireReplay();
     panels.refreshCounters();
-    pollStatus();
+    const statusRead = pollStatus();
     pollExecutions();
     setInterval(pollStatus, 3000);
     setInterval(pollExecutions, 5000);
@@ -1126,13 +1155,18 @@
       panels.drawHeatmap();
     }, 2000);
     requestAnimationFrame(frame);
+    await Promise.race([statusRead, sleep(2000)]);   // the server's clock (Date), if it answers
+    const boundary = Math.floor((clock.now() - 2000) / 60000);
+    panels.heatFrom = boundary;
+    counters.startedAt = clock.now() / 1000;
+    live.params = { since: String(boundary * 60) };
+    live.start();
     try {
       panels.seedHeat(await getJSON("events/activity?minutes=60"));
     } catch (error) {
       service.readError = error.message;
     }
     panels.drawHeatmap();
-    live.start();
   }
 
   main();
