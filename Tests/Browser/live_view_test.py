@@ -273,7 +273,11 @@ def run(service, driver, workdir):
 
     step("1. the page loads with no console errors or warnings")
     load(driver, base)
-    time.sleep(1.5)  # the first polls and the heatmap's seed
+
+    def first_polls():  # status drawn, and executions (the Errors panel's too: drawn with them)
+        status_rows = driver.find_element(By.ID, "updater-status").find_elements(By.CSS_SELECTOR, f'tr[data-updater="{UPDATER}"]')
+        return bool(status_rows) and len(driver.find_elements(By.CSS_SELECTOR, "#errors tr")) >= 2
+    wait_for("the first status and executions polls", first_polls, timeout=15)
     errors = severe(driver, levels=("SEVERE", "WARNING"))
     assert not errors, f"console errors or warnings on load: {errors}"
     assert driver.find_element(By.ID, "updater-status").find_elements(By.CSS_SELECTOR, f'tr[data-updater="{UPDATER}"]'), \
@@ -292,12 +296,13 @@ def run(service, driver, workdir):
     step("3. reconnects resume without a gap or duplicate (disconnect, then a service restart)")
     wait_for("events from the schedule", lambda: len(driver.execute_script("return window.updaterView.seenSequences()")) >= 3, timeout=20)
     connections = stats(driver)["connections"]
-    for _ in range(2):
+    for n in range(1, 3):
         service.execute()
         driver.execute_script("window.updaterView.debug.disconnect()")
         service.execute()
-        time.sleep(1.0)
-    wait_for("a new connection", lambda: stats(driver)["connections"] >= connections + 2 and stats(driver)["connection"] == "live", timeout=20)
+        # Reconnected before the next disconnect: one during the 0.5-s back-off would be a no-op.
+        wait_for(f"reconnection {n}", lambda: stats(driver)["connections"] >= connections + n, timeout=20, interval=0.1)
+    wait_for("the stream live again", lambda: stats(driver)["connection"] == "live", timeout=20)
     service.stop()
     wait_for("the page to see the service gone", lambda: stats(driver)["connection"] in ("reconnecting", "connecting"), timeout=20)
     time.sleep(1.0)

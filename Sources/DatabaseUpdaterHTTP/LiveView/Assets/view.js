@@ -12,7 +12,7 @@
  *   #filter-operations operation checkboxes            #filter-tables   table checkboxes (one per table seen)
  *   #filter-tenant     tenant id prefix (empty: all)   #table-counters  per-table counts (tr[data-table])
  *   #rate-chart        events/s, last 5 min            #updater-status  per-updater rows (tr[data-updater])
- *   #executions        recent executions               #errors          recent failed executions
+ *   #executions        recent executions               #errors          recent failed or timed-out executions
  *   #hotspots          top 10 keys                     #heatmap         table × minute, last hour
  *   #control-updater   updater select                  #btn-execute #btn-dry-run #btn-pause #btn-resume #btn-token
  *   #control-message   result or refusal of the last control action (class ok | error)
@@ -34,9 +34,11 @@
   const OPERATIONS = ["insert", "update", "delete"];
   const FADE_MS = 3000;                          // a lit orb fades back to its dim colour in 3 s
   const REPLAY_SECONDS = 300;
+  const REPLAY_MAX_EVENTS = 100000;              // replay keeps at most these (see Replay)
   const BEHIND_AFTER_GAP_MS = 10000;             // "behind" for 10 s after a gap marker
   const BEHIND_LAG_MS = 5000;                    // … or while the newest event is older than 5 s
   const MAX_SEEN = 1000000;                      // seenSequences() keeps the latest million
+  const CLOCK_SKEW_MS = 1500;                    // the server's clock is used past this offset
 
   const $ = (id) => document.getElementById(id);
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,12 +73,34 @@
 
   function inSeconds(iso) {
     if (!iso) return "—";
-    const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
+    const seconds = Math.round((Date.parse(iso) - clock.now()) / 1000);
     if (isNaN(seconds)) return "—";
     return seconds <= 0 ? "due" : seconds < 120 ? `in ${seconds} s` : `in ${Math.round(seconds / 60)} min`;
   }
 
   const short = (id) => (id ? String(id).slice(0, 8) : "—");
+
+  // The server's clock: whatever compares the server's timestamps (commit times, next fires) with
+  // "now" uses clock.now(), not Date.now(), so a skewed browser clock neither shows "behind" forever
+  // nor shifts the heatmap. The offset is estimated from the Date header of the polled status
+  // responses (second resolution, so the header's second is taken at its middle): the median of the
+  // last 5 `Date.now() - server time`, applied only past CLOCK_SKEW_MS (below that it is noise of
+  // the header's resolution and the round trip). What is measured on the browser's clock alone
+  // (arrival times, the rate chart) keeps Date.now().
+  const clock = {
+    samples: [],
+    offset: 0,
+    now() { return Date.now() - this.offset; },
+    observe(response) {
+      const server = Date.parse(response.headers.get("Date") || "");
+      if (isNaN(server)) return;
+      this.samples.push(Date.now() - (server + 500));
+      if (this.samples.length > 5) this.samples.shift();
+      const sorted = [...this.samples].sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1];
+      this.offset = Math.abs(median) > CLOCK_SKEW_MS ? median : 0;
+    },
+  };
 
   // ---------------------------------------------------------------------------------------------
   // Token: asked once (in-page dialog) when an action or a read needs it, kept in sessionStorage
@@ -110,8 +134,10 @@
     },
   };
 
-  async function getJSON(path) {
+  /** GET API + path as JSON; `observe(response)`, when given, sees the response first. */
+  async function getJSON(path, observe) {
     const response = await fetch(API + path, { headers: tokens.headers(), cache: "no-store" });
+    if (observe) observe(response);
     if (response.status === 401 || response.status === 403) {
       if (response.status === 403) tokens.forget();
       throw new Error("the service needs the API token to be read: use Token…");
@@ -124,10 +150,15 @@
   // Stream client: Server-Sent Events read with fetch() and a ReadableStream (not EventSource), so
   // it can send Authorization and Last-Event-ID and decide when to reconnect. Reconnects after
   // 0.5 s, doubling to 5 s while failing (503 included); resumes after the last id it received.
+  // A refusal (401/403) is handled as getJSON does — 403 forgets the token — and reported through
+  // onRefused; the retries go on with the same back-off and read the token afresh each time, so
+  // once one is given (Token…) the next attempt sends it. The dialog is never opened from here:
+  // only a user's action asks.
 
   class StreamClient {
     /** params: query parameters; handlers: onEvent(object), onMarker(type, object),
-     *  onState(state, attempt) with state connecting | open | reconnecting | closed. */
+     *  onState(state, attempt) with state connecting | open | reconnecting | closed,
+     *  onRefused(status) (optional) when the service refused the token (401/403). */
     constructor(params, handlers, { reconnect = true, lastEventId = null } = {}) {
       this.params = params;
       this.handlers = handlers;
@@ -167,6 +198,12 @@
           const response = await fetch(API + "events" + (query ? `?${query}` : ""), {
             headers, cache: "no-store", signal: this.controller.signal,
           });
+          if (response.status === 401 || response.status === 403) {
+            if (response.status === 403) tokens.forget();
+            response.body?.cancel().catch(() => {});
+            if (this.handlers.onRefused) this.handlers.onRefused(response.status);
+            throw new Error(`HTTP ${response.status}`);
+          }
           if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
           this.connections += 1;
           attempt = 0;
@@ -397,19 +434,19 @@
         px[k] = cx + x * scale;
         py[k] = cy - y * scale;
         pz[k] = z;
-        if (z < 0 && now - field.litAt[s] >= FADE_MS) this.plot(px[k], py[k], this.discs[0], this.dim(z));
+        if (z < 0 && !this.lit(s, now)) this.plot(px[k], py[k], this.discs[0], this.dim(z));
       }
       // The unlit front.
       for (let k = 0; k < count; k++) {
         const z = pz[k];
-        if (z >= 0 && now - field.litAt[order[k]] >= FADE_MS) this.plot(px[k], py[k], this.discs[1], this.dim(z));
+        if (z >= 0 && !this.lit(order[k], now)) this.plot(px[k], py[k], this.discs[1], this.dim(z));
       }
       // The lit orbs, on top, larger while fresh.
       let lit = 0;
       for (let k = 0; k < count; k++) {
         const s = order[k];
+        if (!this.lit(s, now)) continue;
         const age = now - field.litAt[s];
-        if (age >= FADE_MS) continue;
         lit++;
         const fade = Math.sqrt(1 - age / FADE_MS);   // stays bright, then goes
         const depth = 0.7 + 0.3 * (pz[k] + 1) / 2;
@@ -421,6 +458,13 @@
       }
       this.litCount = lit;
       this.context.putImageData(this.image, 0, 0);
+    }
+
+    /** Whether slot `s` is lit at `now`: never-lit slots (litAt 0) are not, even in the page's
+     *  first FADE_MS (performance.now() starts near 0), as in OrbField.litCount. */
+    lit(s, now) {
+      const at = this.field.litAt[s];
+      return at > 0 && now - at < FADE_MS;
     }
 
     /** A dim orb's colour by depth (z in -1…1): blue-grey, brighter in front. */
@@ -472,6 +516,7 @@
     perSecond: new Uint32Array(REPLAY_SECONDS),   // filtered events per second, a ring
     perSecondAt: new Float64Array(REPLAY_SECONDS),
     heat: new Map(),            // table -> Map(minute since 1970 -> count)
+    heatFrom: -Infinity,        // the first minute the live stream counts (before it: the seed's)
     tableTotals: {},
 
     add(event) {
@@ -482,11 +527,17 @@
         this.tenants.add(event.tenant);
         $("tenant-list").appendChild(Object.assign(el("option"), { value: event.tenant }));
       }
-      const minute = Math.floor((event.timestamp || Date.now() / 1000) / 60);
+      this.addHeat(event);
+      if (filters.passes(event)) this.countSecond();
+    },
+
+    /** Counts the event on the heatmap, from the minute `heatFrom` on (earlier: the seed's). */
+    addHeat(event) {
+      const minute = Math.floor((event.timestamp || clock.now() / 1000) / 60);
+      if (minute < this.heatFrom) return;
       let minutes = this.heat.get(event.table);
       if (!minutes) this.heat.set(event.table, (minutes = new Map()));
       minutes.set(minute, (minutes.get(minute) || 0) + 1);
-      if (filters.passes(event)) this.countSecond();
     },
 
     addTable(table) {
@@ -571,19 +622,23 @@
       replaceRows($("hotspots"), rows);
     },
 
-    /** Seeds the heatmap from GET events/activity (counts per table and minute). */
+    /** Seeds the heatmap from GET events/activity (counts per table and minute), for the minutes
+     *  before `heatFrom` only: the live stream counts the others, and may have begun already. */
     seedHeat(activity) {
       const first = Math.floor(Date.parse(activity.since) / 1000 / 60);
       const perBucket = Math.max(1, Math.round((activity.bucketSeconds || 60) / 60));
       for (const [table, counts] of Object.entries(activity.tables || {})) {
-        const minutes = new Map();
-        counts.forEach((count, i) => { if (count) minutes.set(first + i * perBucket, count); });
-        this.heat.set(table, minutes);
+        let minutes = this.heat.get(table);
+        if (!minutes) this.heat.set(table, (minutes = new Map()));
+        counts.forEach((count, i) => {
+          const minute = first + i * perBucket;
+          if (count && minute < this.heatFrom) minutes.set(minute, count);
+        });
       }
     },
 
     drawHeatmap() {
-      const now = Math.floor(Date.now() / 60000);
+      const now = Math.floor(clock.now() / 60000);   // the log's minutes are the server's
       const tables = [...this.heat.keys()].sort();
       let max = 1;
       for (const minutes of this.heat.values()) {
@@ -618,7 +673,7 @@
 
   async function pollStatus() {
     try {
-      const status = await getJSON("status");
+      const status = await getJSON("status", (response) => clock.observe(response));
       service.status = status;
       service.readError = "";
       renderStatus(status);
@@ -669,7 +724,7 @@
 
   async function pollExecutions() {
     try {
-      const [recent, failed] = await Promise.all([getJSON("executions?count=20"), getJSON("executions?count=20&outcome=failed")]);
+      const [recent, failed] = await Promise.all([getJSON("executions?count=20"), getJSON("executions?count=20&outcome=failed,timed_out")]);
       renderExecutions($("executions"), recent, false);
       renderExecutions($("errors"), failed, true);
     } catch (error) {
@@ -698,6 +753,7 @@
     const box = $("control-message");
     box.textContent = text;
     box.className = `message ${kind}`;
+    delete box.dataset.stream;   // set by the live stream's refusal, which clears only its own
   }
 
   async function control(action) {
@@ -754,8 +810,18 @@
 
   // ---------------------------------------------------------------------------------------------
   // Replay: a second stream from `since=now-5min` collects the log up to the live position (the
-  // live stream's last id when replay started; or until the log is idle for 1.5 s), then plays it
-  // back with the original spacing divided by the speed, lighting orbs. The live stream goes on.
+  // live stream's last id when replay started), or up to the first event committed at or after the
+  // click (when the live stream had no numbered event yet, or the log never pauses), or until the
+  // log is idle for 1.5 s; then plays it back with the original spacing divided by the speed,
+  // lighting orbs. The live stream goes on.
+  //
+  // Each start is a run with its own id, captured by all of its callbacks and timers: a new
+  // Replay started while one collects must not be stopped or fed by the old stream's late
+  // callbacks (its abort reports "closed" asynchronously, its idle timer can fire).
+  // Memory: an event is kept as {table, key, operation, tenant, timestamp} only (no row images),
+  // table/operation/tenant strings shared, at most REPLAY_MAX_EVENTS of them — about 15 MB; a
+  // busier window replays its first 100,000 events (at 1,000 events/s, its first 100 s) — and
+  // the array is dropped once playback ends.
 
   class Replay {
     constructor() {
@@ -764,30 +830,60 @@
       this.speed = 5;
       this.events = [];
       this.played = 0;
+      this.total = 0;                      // events.length, kept when the array is dropped
+      this.at = 0;                         // the timestamp of the last event played
+      this.refused = 0;                    // 401/403 from the replay's stream
       this.stream = null;
+      this.run = 0;                        // the current run's id
+      this.idle = null;
     }
 
     start(speed, livePosition) {
       this.stop();
+      const run = this.run;
+      const current = () => run === this.run;
       this.active = true;
       this.collecting = true;
       this.speed = speed;
       this.events = [];
       this.played = 0;
-      let idle = null;
-      const done = () => this.finishCollecting();
-      const since = (Date.now() / 1000 - REPLAY_SECONDS).toFixed(3);
+      this.total = 0;
+      this.at = 0;
+      this.refused = 0;
+      const clickedAt = clock.now() / 1000;
+      const since = (clickedAt - REPLAY_SECONDS).toFixed(3);
+      const strings = new Map();           // one copy of each table, operation and tenant
+      const shared = (text) => {
+        if (text === undefined || text === null) return text;
+        const known = strings.get(text);
+        if (known !== undefined) return known;
+        if (strings.size < 10000) strings.set(text, text);
+        return text;
+      };
+      const done = () => { if (current()) this.finishCollecting(); };
+      const idleAfter = (ms) => {
+        clearTimeout(this.idle);
+        this.idle = setTimeout(done, ms);
+      };
       this.stream = new StreamClient({ since }, {
         onEvent: (event) => {
-          if (!this.collecting || event.type !== "db_write") return;
-          this.events.push(event);
-          clearTimeout(idle);
-          if ((livePosition !== null && event.seq >= livePosition) || this.events.length >= 300000) done();
-          else idle = setTimeout(done, 1500);
+          if (!current() || !this.collecting || event.type !== "db_write") return;
+          if (typeof event.timestamp === "number" && event.timestamp >= clickedAt) {
+            done();                        // committed after the click: the present is reached
+            return;
+          }
+          this.events.push({
+            table: shared(event.table), key: event.key, operation: shared(event.operation),
+            tenant: shared(event.tenant), timestamp: event.timestamp,
+          });
+          if ((livePosition !== null && event.seq >= livePosition) || this.events.length >= REPLAY_MAX_EVENTS) done();
+          else idleAfter(1500);
         },
         onMarker: () => {},
+        onRefused: (status) => { if (current()) this.refused = status; },
         onState: (state) => {
-          if (state === "open") idle = setTimeout(done, 1500);
+          if (!current()) return;
+          if (state === "open") idleAfter(1500);
           if (state === "closed" && this.collecting) done();
         },
       }, { reconnect: false }).start();
@@ -796,11 +892,14 @@
     finishCollecting() {
       if (!this.collecting) return;
       this.collecting = false;
+      clearTimeout(this.idle);
       this.stream.stop();
+      this.total = this.events.length;
       if (this.events.length === 0) {
         this.active = false;
         return;
       }
+      this.at = this.events[0].timestamp;
       this.logStart = this.events[0].timestamp;
       this.position = 0;                   // seconds of log time played
       this.wallStart = performance.now();
@@ -818,10 +917,14 @@
       return this.position + ((now - this.wallStart) / 1000) * this.speed;
     }
 
+    /** Ends the current run: its stream, its timer and its callbacks (the run id moves on). */
     stop() {
+      this.run += 1;
+      clearTimeout(this.idle);
       if (this.stream) this.stream.stop();
       this.active = false;
       this.collecting = false;
+      this.events = [];
     }
 
     /** Plays the events due by `now`; called every frame. */
@@ -830,17 +933,23 @@
       const until = this.logStart + this.logPosition(now);
       while (this.played < this.events.length && this.events[this.played].timestamp <= until) {
         const event = this.events[this.played++];
+        this.at = event.timestamp;
         const slot = field.place(event.table, event.key);
         if (filters.passes(event)) field.light(slot, event.operation, now);
       }
-      if (this.played >= this.events.length) this.active = false;
+      if (this.played >= this.events.length) {
+        this.active = false;
+        this.events = [];                  // played: keep the counts only
+      }
     }
 
     describe() {
       if (this.collecting) return `reading the log… ${this.events.length} events`;
-      if (!this.events.length) return this.stream ? "nothing written in the last 5 minutes" : "";
-      const at = this.events[Math.max(0, this.played - 1)].timestamp;
-      return `${this.played} / ${this.events.length} events · ${new Date(at * 1000).toLocaleTimeString()}${this.active ? "" : " · done"}`;
+      if (!this.total) {
+        if (this.refused) return `refused (${this.refused}): the API needs the token: press Token…`;
+        return this.stream ? "nothing written in the last 5 minutes" : "";
+      }
+      return `${this.played} / ${this.total} events · ${new Date(this.at * 1000).toLocaleTimeString()}${this.active ? "" : " · done"}`;
     }
   }
 
@@ -851,7 +960,7 @@
 
   function renderReplay() {
     const progress = $("replay-progress");
-    progress.max = Math.max(1, replay.events.length);
+    progress.max = Math.max(1, replay.collecting ? replay.events.length : replay.total);
     progress.value = replay.collecting ? 0 : replay.played;
     $("replay-status").textContent = replay.describe();
   }
@@ -861,9 +970,11 @@
 
   const field = new OrbField(20000);
   const replay = new Replay();
-  const counters = { events: 0, gaps: 0, resets: 0, dropped: 0, lastGapAt: 0, lastTimestamp: 0, lastArrival: 0 };
+  // startedAt: the server's time (s) when the page opened the stream; events committed before it
+  // are the stream's catch-up (see Start), for the heatmap only.
+  const counters = { events: 0, gaps: 0, resets: 0, dropped: 0, lastGapAt: 0, lastTimestamp: 0, lastArrival: 0, startedAt: 0 };
   const seen = [];
-  const connection = { state: "connecting", attempt: 0 };
+  const connection = { state: "connecting", attempt: 0, refused: 0 };   // refused: 401/403 until open
 
   function onLiveEvent(event) {
     if (event.type !== "db_write") return;
@@ -872,8 +983,12 @@
       if (seen.length >= MAX_SEEN) seen.splice(0, MAX_SEEN / 2);
       seen.push(event.seq);
     }
+    if (typeof event.timestamp === "number" && event.timestamp < counters.startedAt) {
+      panels.addHeat(event);   // catch-up, from before the page opened the stream: not live
+      return;
+    }
     counters.events += 1;
-    counters.lastTimestamp = event.timestamp || Date.now() / 1000;
+    counters.lastTimestamp = event.timestamp || clock.now() / 1000;
     counters.lastArrival = Date.now();
     panels.add(event);
     const slot = field.place(event.table, event.key);
@@ -902,6 +1017,18 @@
     onState: (state, attempt) => {
       connection.state = state;
       connection.attempt = attempt;
+      if (state === "open" && connection.refused) {
+        connection.refused = 0;
+        if ($("control-message").dataset.stream) message("", "");
+      }
+      renderConnection();
+    },
+    onRefused: (status) => {
+      if (!connection.refused) {
+        message(`The live stream was refused (${status}): the API needs the token: press Token…`, "error");
+        $("control-message").dataset.stream = "refused";   // cleared with the message once open
+      }
+      connection.refused = status;
       renderConnection();
     },
   });
@@ -912,7 +1039,7 @@
     if (connection.state === "reconnecting") return "reconnecting";
     if (replay.active) return "replaying";
     const now = Date.now();
-    const lagging = now - counters.lastArrival < 2000 && now - counters.lastTimestamp * 1000 > BEHIND_LAG_MS;
+    const lagging = now - counters.lastArrival < 2000 && clock.now() - counters.lastTimestamp * 1000 > BEHIND_LAG_MS;
     if (now - counters.lastGapAt < BEHIND_AFTER_GAP_MS || lagging) return "behind";
     return "live";
   }
@@ -922,7 +1049,8 @@
     const box = $("connection");
     let text = state;
     if (state === "reconnecting") text = `reconnecting (attempt ${connection.attempt})`;
-    if (state === "behind") text = counters.lastTimestamp ? `behind (${Math.round(Date.now() / 1000 - counters.lastTimestamp)} s)` : "behind";
+    if (state === "reconnecting" && connection.refused) text += ` — refused (${connection.refused}): the API needs the token: press Token…`;
+    if (state === "behind") text = counters.lastTimestamp ? `behind (${Math.round(clock.now() / 1000 - counters.lastTimestamp)} s)` : "behind";
     if (box.textContent !== text) box.textContent = text;
     box.className = `state ${state}`;
   }
@@ -974,7 +1102,7 @@
         litOrbs: field.litCount(performance.now()),
         tables,
         eventsPerSecond: panels.eventsPerSecond(),
-        replay: { active: replay.active, collecting: replay.collecting, speed: replay.speed, played: replay.played, total: replay.collecting ? 0 : replay.events.length },
+        replay: { active: replay.active, collecting: replay.collecting, speed: replay.speed, played: replay.played, total: replay.collecting ? 0 : replay.total },
       };
     },
     seenSequences: () => seen.slice(),
@@ -990,8 +1118,20 @@
   };
 
   // ---------------------------------------------------------------------------------------------
-  // Start: panels and polls, the heatmap's seed, then the live stream (after the seed, so the
-  // heatmap counts nothing twice), and the frame loop.
+  // Start: panels and polls, the frame loop, then the live stream and the heatmap's seed.
+  //
+  // The heatmap's history (GET events/activity, counts per minute) and the live stream meet at a
+  // minute boundary M, so that nothing is counted twice or missed in between: the first
+  // connection asks `since=M` (the server starts it at the first entry committed at or after M),
+  // the seed fills only the minutes before M, and the stream only those from M on (`heatFrom`).
+  // M is the start of the server's minute 2 s ago — in the past even with a clock error under
+  // CLOCK_SKEW_MS, so the server's log has it (the server's clock is read from the first status
+  // poll first). Hence the stream's first connection replays up to ~62 s of the log: those events
+  // (committed before the page opened the stream, `counters.startedAt`) go to the heatmap only,
+  // not the counters, the orbs or the rate chart. And the order of the seed and the stream no
+  // longer matters. A first connection that drops before any numbered event asks `since=M` again
+  // (Last-Event-ID, once there is one, wins over since=), so what was written while it was down is
+  // not lost either.
 
   async function main() {
     renderer = new SphereRenderer($("sphere"), field);
@@ -999,7 +1139,7 @@
     wireControls();
     wireReplay();
     panels.refreshCounters();
-    pollStatus();
+    const statusRead = pollStatus();
     pollExecutions();
     setInterval(pollStatus, 3000);
     setInterval(pollExecutions, 5000);
@@ -1015,13 +1155,18 @@
       panels.drawHeatmap();
     }, 2000);
     requestAnimationFrame(frame);
+    await Promise.race([statusRead, sleep(2000)]);   // the server's clock (Date), if it answers
+    const boundary = Math.floor((clock.now() - 2000) / 60000);
+    panels.heatFrom = boundary;
+    counters.startedAt = clock.now() / 1000;
+    live.params = { since: String(boundary * 60) };
+    live.start();
     try {
       panels.seedHeat(await getJSON("events/activity?minutes=60"));
     } catch (error) {
       service.readError = error.message;
     }
     panels.drawHeatmap();
-    live.start();
   }
 
   main();
