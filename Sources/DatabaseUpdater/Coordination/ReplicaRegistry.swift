@@ -1,0 +1,130 @@
+import Crypto
+import Foundation
+
+/// The replicas of one cluster, in the target PostgreSQL database's `updater.replicas`: each
+/// replica's identity and its heartbeat, judged by the database's clock (never a replica's, so a
+/// skewed machine cannot make another look dead), and which replica owns which tenant.
+///
+/// ```swift
+/// let registry = try await ReplicaRegistry.prepare(cluster: "prod", heartbeatSeconds: 5, in: database)
+/// try await registry.beat(me)                       // every heartbeatSeconds
+/// let live = try await registry.replicas().filter(\.alive).map(\.id)
+/// if ReplicaRegistry.owner(of: tenant, target: "default", among: live) == me.id { … }
+/// ```
+public struct ReplicaRegistry: Sendable {
+    /// One replica as the others see it.
+    public struct Replica: Sendable, Codable, Equatable {
+        public var id: UUID
+        public var host: String
+        public var pid: Int
+        public var startedAt: Date
+        /// The database's time of its last heartbeat.
+        public var lastHeartbeat: Date
+        /// Fires it committed (counted by itself, reported with each heartbeat).
+        public var firesClaimed: Int
+        /// Whether it beat within the last three heartbeat intervals (by the database's clock).
+        public var alive: Bool
+
+        public init(id: UUID, host: String, pid: Int, startedAt: Date, lastHeartbeat: Date = Date(), firesClaimed: Int = 0,
+                    alive: Bool = true) {
+            self.id = id
+            self.host = host
+            self.pid = pid
+            self.startedAt = startedAt
+            self.lastHeartbeat = lastHeartbeat
+            self.firesClaimed = firesClaimed
+            self.alive = alive
+        }
+    }
+
+    /// Why a cluster cannot be coordinated through this database.
+    public struct Unsupported: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Heartbeats missed before a replica counts as dead.
+    public static let missedBeatsForDeath = 3
+
+    public let cluster: String
+    public let heartbeatSeconds: Double
+    private let database: any Database
+    private static let table = "\(FireLog.bookkeepingSchema).replicas"
+
+    /// Creates the table if needed (cluster state lives beside the fire log, in the `updater`
+    /// schema of the target database).
+    /// - Throws: ``Unsupported`` for a SQLite database: its file has no other writers to coordinate with.
+    public static func prepare(cluster: String, heartbeatSeconds: Double, in database: any Database) async throws -> ReplicaRegistry {
+        guard database.dialect == .postgres else {
+            throw Unsupported(description: "cluster mode coordinates replicas through PostgreSQL; the target is SQLite, which one process writes")
+        }
+        try await database.withConnection { conn in
+            try conn.executeScript("""
+                CREATE SCHEMA IF NOT EXISTS \(FireLog.bookkeepingSchema);
+                CREATE TABLE IF NOT EXISTS \(table) (
+                    cluster TEXT NOT NULL,
+                    replica_id UUID NOT NULL,
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    started_at TIMESTAMPTZ NOT NULL,
+                    last_heartbeat TIMESTAMPTZ NOT NULL,
+                    fires_claimed BIGINT NOT NULL DEFAULT 0,
+                    PRIMARY KEY (cluster, replica_id)
+                );
+                """)
+        }
+        return ReplicaRegistry(cluster: cluster, heartbeatSeconds: heartbeatSeconds, database: database)
+    }
+
+    /// Records `replica`'s heartbeat at the database's `now()` (registering it the first time).
+    public func beat(_ replica: Replica) async throws {
+        let cluster = cluster
+        _ = try await database.withConnection { conn in
+            try conn.execute("""
+                INSERT INTO \(Self.table) (cluster, replica_id, host, pid, started_at, last_heartbeat, fires_claimed)
+                VALUES ($1, $2, $3, $4, $5, now(), $6)
+                ON CONFLICT (cluster, replica_id) DO UPDATE SET last_heartbeat = now(), fires_claimed = EXCLUDED.fires_claimed
+                """, .text(cluster), .uuid(replica.id), .text(replica.host), .integer(Int64(replica.pid)), .timestamp(replica.startedAt),
+                .integer(Int64(replica.firesClaimed)))
+        }
+    }
+
+    /// Every replica registered in this cluster, alive or not, oldest first.
+    public func replicas() async throws -> [Replica] {
+        let cluster = cluster, window = heartbeatSeconds * Double(Self.missedBeatsForDeath)
+        let rows = try await database.withConnection { conn in
+            try conn.query("""
+                SELECT replica_id, host, pid, started_at, last_heartbeat, fires_claimed,
+                       last_heartbeat > now() - make_interval(secs => $2) AS alive
+                FROM \(Self.table) WHERE cluster = $1 ORDER BY started_at, replica_id
+                """, .text(cluster), .double(window))
+        }
+        return rows.compactMap { row in
+            guard let id = row["replica_id"].uuidValue, let host = row["host"].stringValue, let pid = row["pid"].intValue,
+                  let started = row["started_at"].dateValue, let beat = row["last_heartbeat"].dateValue else { return nil }
+            return Replica(id: id, host: host, pid: Int(pid), startedAt: started, lastHeartbeat: beat,
+                           firesClaimed: Int(row["fires_claimed"].intValue ?? 0), alive: row["alive"].boolValue ?? false)
+        }
+    }
+
+    /// Removes a replica that will not come back; false when there was none with that id.
+    public func forget(_ id: UUID) async throws -> Bool {
+        let cluster = cluster
+        return try await database.withConnection { conn in
+            try conn.execute("DELETE FROM \(Self.table) WHERE cluster = $1 AND replica_id = $2", .text(cluster), .uuid(id))
+        } > 0
+    }
+
+    /// The replica of `live` that owns `tenant` of `target`: rendezvous hashing, so every replica
+    /// computes the same owner from the same list, and a replica joining or leaving moves only
+    /// the tenants it gains or had. Nil when no replica is live.
+    public static func owner(of tenant: UUID, target: String, among live: [UUID]) -> UUID? {
+        live.map { (weight: weight($0, tenant, target), id: $0) }
+            .max { ($0.weight, $0.id.uuidString) < ($1.weight, $1.id.uuidString) }?.id
+    }
+
+    /// A replica's weight for a tenant: the first 8 bytes of SHA-256 over both ids and the target.
+    private static func weight(_ replica: UUID, _ tenant: UUID, _ target: String) -> UInt64 {
+        let text = "\(replica.uuidString.lowercased())|\(tenant.uuidString.lowercased())|\(target)"
+        return SHA256.hash(data: Data(text.utf8)).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}
