@@ -67,6 +67,10 @@ public actor DatabaseUpdaterManager: Service {
     /// simulation holds the manager.
     public private(set) weak var simulation: Simulation?
     private var background: [Task<Void, Never>] = []
+    /// This replica's part in its cluster (`cluster.enabled`), once the database is prepared.
+    private var clusterMember: ClusterMember?
+    /// The fires this process committed, for its cluster heartbeat.
+    private let committedFires = FireCounter()
     /// What runs, scheduled or manual: one registry both consult.
     let running = RunningExecutions()
     /// When the service was launched (``run()`` or ``launch()``).
@@ -89,13 +93,16 @@ public actor DatabaseUpdaterManager: Service {
                             connectFirst: false, logger: logger)
         configurationSources = sources
         if configuration.enableScheduling {
-            let scheduler = makeScheduler(CronScheduler.Options(), observe: nil)
+            let committedFires = committedFires
+            let scheduler = makeScheduler(CronScheduler.Options(), observe: { committedFires.note($0) })
             self.scheduler = scheduler
             do {
                 try await scheduler.configure(configuration, registry: self.registry)
             } catch {
                 logger.error("could not read the execution history to resume schedules", metadata: ["error": "\(error)"])
             }
+            // A replica fires nothing until its first heartbeat says which tenants are its own.
+            if configuration.cluster.enabled { await scheduler.setOwnership([], lastCommitted: [:]) }
         }
     }
 
@@ -151,7 +158,10 @@ public actor DatabaseUpdaterManager: Service {
         _ configuration: UpdaterConfig, registry: UpdaterRegistry?, clock: any UpdaterClock, metricsFactory: any MetricsFactory,
         records: Broadcaster<ExecutionRecord>, connectFirst: Bool, logger: Logger
     ) async throws {
-        let problems = ConfigLoader.validate(configuration, registry: registry)
+        var problems = ConfigLoader.validate(configuration, registry: registry)
+        if configuration.cluster.enabled, let location = configuration.databaseLocation, location.dialect != .postgres {
+            problems.append("cluster.enabled: cluster mode coordinates replicas through PostgreSQL; \(location) is SQLite, which one process writes")
+        }
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         let scenario = configuration.scenarioValue
         let registry = registry ?? scenario.updaters
@@ -282,6 +292,7 @@ public actor DatabaseUpdaterManager: Service {
             do {
                 let committed = try await prepareDatabase()
                 startWebhooks()
+                await startCluster()
                 await scheduler?.resume(afterCommitted: committed)
                 health.markReachable(at: clock.now())
                 logger.info("database reachable", metadata: ["database": "\(database.redactedLocation)"])
@@ -309,6 +320,23 @@ public actor DatabaseUpdaterManager: Service {
     private func startWebhooks() {
         guard let logEnd = feed.handedOn else { return }
         webhooks.start(feed: feed, logEnd: logEnd, external: externalEvents)
+    }
+
+    /// Joins the cluster (once the database is prepared; once): the heartbeat that hands the
+    /// scheduler this replica's tenants. A failure is logged and tried again at the next preparation.
+    private func startCluster() async {
+        guard configuration.cluster.enabled, clusterMember == nil, let scheduler else { return }
+        do {
+            let registry = try await ReplicaRegistry.prepare(cluster: configuration.cluster.name,
+                                                             heartbeatSeconds: configuration.cluster.heartbeatSeconds, in: database)
+            let member = ClusterMember(registry: registry, scheduler: scheduler, database: database, configuration: configuration,
+                                       keys: configuration.enabledKeys(in: self.registry), committed: committedFires, logger: logger)
+            clusterMember = member
+            logger.info("joined cluster", metadata: ["cluster": "\(configuration.cluster.name)", "replica": "\(member.replica.id.lowercaseString)"])
+            background.append(Task { await member.run() })
+        } catch {
+            logger.error("could not join the cluster", metadata: ["error": "\((error as? DatabaseError)?.message ?? "\(error)")"])
+        }
     }
 
     /// The longest wait between two probes of a database that is down: the shortest schedule's

@@ -19,4 +19,6 @@ public enum ConfigLimits {
     public static let streamClients = 1...10_000
     /// Live events buffered per streaming client.
     public static let streamClientBuffer = 10...1_000_000
+    /// `cluster.heartbeatSeconds`.
+    public static let clusterHeartbeatSeconds = 0.5...300.0
 }

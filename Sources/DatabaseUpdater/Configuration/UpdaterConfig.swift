@@ -88,6 +88,22 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     }
 
     /// The live streams of change events (`GET /api/database-updater/events`, `/events/ws`).
+    /// Cluster mode: replicas sharing the schedules through the target PostgreSQL database.
+    public struct ClusterConfig: Sendable, Equatable, Codable {
+        /// Whether this service is one replica of a cluster (PostgreSQL targets only).
+        public var enabled: Bool
+        /// The cluster's name: replicas with the same name on one database share the schedules.
+        public var name: String
+        /// How often a replica beats; one silent for three beats is taken for dead.
+        public var heartbeatSeconds: Double
+
+        public init(enabled: Bool = false, name: String = "default", heartbeatSeconds: Double = 5) {
+            self.enabled = enabled
+            self.name = name
+            self.heartbeatSeconds = heartbeatSeconds
+        }
+    }
+
     public struct StreamsConfig: Sendable, Equatable, Codable {
         /// Streaming clients served at once; one more gets 503.
         public var maxClients: Int
@@ -147,6 +163,8 @@ public struct UpdaterConfig: Sendable, Equatable, Codable {
     public var groundTruth = GroundTruthConfig()
     /// The live streams of change events (SSE, WebSocket).
     public var streams = StreamsConfig()
+    /// Cluster mode (`cluster.*`).
+    public var cluster = ClusterConfig()
     /// Endpoints the top-level target's change log is POSTed to (see ``Webhooks``).
     public var webhooks: [WebhookConfig] = []
 

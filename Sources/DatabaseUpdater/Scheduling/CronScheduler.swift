@@ -100,6 +100,9 @@ public actor CronScheduler {
     /// The instant of the loop's last pass with the database reachable: fires due by then are
     /// dispatched.
     private var handledThrough: Date?
+    /// The tenants this replica fires in cluster mode (``setOwnership(_:lastCommitted:)``); nil:
+    /// every tenant (no cluster).
+    private var owned: Set<UUID>?
     /// Callers of ``settle(at:)`` and ``waitUntilIdle()``: an instant that must be handled (nil
     /// for none), and whom to resume.
     private var settleWaiters: [(at: Date?, continuation: CheckedContinuation<Void, Never>)] = []
@@ -162,6 +165,20 @@ public actor CronScheduler {
         wake()
     }
 
+    /// Cluster mode: fire only `tenants` from now on (a tenant lost stops firing at once). A
+    /// tenant gained resumes after its last committed fire in `lastCommitted` (the fire log), so
+    /// the fires its previous owner did not commit are caught up under the misfire policy, as
+    /// after a restart; without a committed fire it starts at its next one.
+    func setOwnership(_ tenants: Set<UUID>, lastCommitted: [ExecutionKey: Date]) {
+        let now = clock.now(), before = owned ?? []
+        owned = tenants
+        for index in entries.indices where tenants.contains(entries[index].tenant.id) && !before.contains(entries[index].tenant.id) {
+            let after = lastCommitted[entries[index].key] ?? now
+            entries[index].nextFire = entries[index].schedule.next(after: after)
+        }
+        wake()
+    }
+
     /// Stops firing (running executions finish); fires due meanwhile are handled as missed on resume.
     func setPaused(_ paused: Bool) {
         self.paused = paused
@@ -205,6 +222,11 @@ public actor CronScheduler {
         var jobs: [RunQueue.Job] = []
         for index in entries.indices {
             guard let next = entries[index].nextFire, next <= now else { continue }
+            if let owned, !owned.contains(entries[index].tenant.id) {
+                // Another replica's: neither run nor recorded here.
+                entries[index].nextFire = entries[index].schedule.next(after: now)
+                continue
+            }
             let requests = await dueRequests(index, now: now)
             guard !requests.isEmpty else { continue }
             let key = entries[index].key

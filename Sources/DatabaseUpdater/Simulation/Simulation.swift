@@ -52,6 +52,10 @@ public actor Simulation {
         configuration: UpdaterConfig, options: SimulationOptions, tenants: Int? = nil, registry: UpdaterRegistry? = nil,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater")
     ) async throws -> Simulation {
+        guard !configuration.cluster.enabled else {
+            throw ConfigurationError(problems: ["cluster.enabled: a simulation runs its own clock in one process; "
+                + "simulate without cluster mode (another database, or cluster.enabled: false)"])
+        }
         var configuration = configuration
         configuration.seed = options.seed
         configuration.tenants = SimulationOptions.tenants(configuration.tenants, count: tenants, seed: options.seed)
