@@ -67,8 +67,10 @@ public actor DatabaseUpdaterManager: Service {
     /// simulation holds the manager.
     public private(set) weak var simulation: Simulation?
     private var background: [Task<Void, Never>] = []
-    /// This replica's part in its cluster (`cluster.enabled`), once the database is prepared.
+    /// This replica's part in its cluster (`cluster.enabled`), once it joined.
     private var clusterMember: ClusterMember?
+    /// Whether ``startCluster()`` started joining (it keeps trying until it joins).
+    private var joiningCluster = false
     /// The fires this process committed, for its cluster heartbeat.
     private let committedFires = FireCounter()
     /// What runs, scheduled or manual: one registry both consult.
@@ -292,7 +294,7 @@ public actor DatabaseUpdaterManager: Service {
             do {
                 let committed = try await prepareDatabase()
                 startWebhooks()
-                await startCluster()
+                startCluster()
                 await scheduler?.resume(afterCommitted: committed)
                 health.markReachable(at: clock.now())
                 logger.info("database reachable", metadata: ["database": "\(database.redactedLocation)"])
@@ -323,21 +325,39 @@ public actor DatabaseUpdaterManager: Service {
     }
 
     /// Joins the cluster (once the database is prepared; once): the heartbeat that hands the
-    /// scheduler this replica's tenants. A failure is logged and tried again at the next preparation.
-    private func startCluster() async {
-        guard configuration.cluster.enabled, clusterMember == nil, let scheduler else { return }
-        do {
-            let registry = try await ReplicaRegistry.prepare(cluster: configuration.cluster.name,
-                                                             heartbeatSeconds: configuration.cluster.heartbeatSeconds, in: database)
-            let member = ClusterMember(registry: registry, scheduler: scheduler, database: database, configuration: configuration,
-                                       keys: configuration.enabledKeys(in: self.registry), committed: committedFires, logger: logger)
-            clusterMember = member
-            logger.info("joined cluster", metadata: ["cluster": "\(configuration.cluster.name)", "replica": "\(member.replica.id.lowercaseString)"])
-            background.append(Task { await member.run() })
-        } catch {
-            logger.error("could not join the cluster", metadata: ["error": "\((error as? DatabaseError)?.message ?? "\(error)")"])
-        }
+    /// scheduler this replica's tenants. Until the registry can be prepared this replica fires
+    /// nothing; it tries again every heartbeat.
+    private func startCluster() {
+        guard configuration.cluster.enabled, !joiningCluster, let scheduler else { return }
+        joiningCluster = true
+        let configuration = configuration, database = database, logger = logger, committed = committedFires
+        let keys = configuration.enabledKeys(in: registry)
+        background.append(Task {
+            var warned = false
+            while !Task.isCancelled {
+                do {
+                    let registry = try await ReplicaRegistry.prepare(cluster: configuration.cluster.name,
+                                                                     heartbeatSeconds: configuration.cluster.heartbeatSeconds, in: database)
+                    let member = ClusterMember(registry: registry, scheduler: scheduler, database: database, configuration: configuration,
+                                               keys: keys, committed: committed, logger: logger)
+                    await self.joined(member)
+                    logger.info("joined cluster", metadata: ["cluster": "\(configuration.cluster.name)",
+                                                             "replica": "\(member.replica.id.lowercaseString)"])
+                    await member.run()
+                    return
+                } catch {
+                    if !warned {
+                        logger.error("could not join the cluster; trying again every heartbeat",
+                                     metadata: ["error": "\((error as? DatabaseError)?.message ?? "\(error)")"])
+                        warned = true
+                    }
+                    try? await Task.sleep(for: .seconds(configuration.cluster.heartbeatSeconds))
+                }
+            }
+        })
     }
+
+    private func joined(_ member: ClusterMember) { clusterMember = member }
 
     /// The longest wait between two probes of a database that is down: the shortest schedule's
     /// period, within 5 to 30 s.
@@ -508,7 +528,7 @@ public actor DatabaseUpdaterManager: Service {
             schedulingPaused: await !isScheduling() && configuration.enableScheduling,
             dryRun: configuration.dryRun, database: database.redactedLocation, scenario: scenario.name, databaseHealth: health.state,
             timezone: configuration.timezone, schedules: schedules, metrics: (try? await metrics()) ?? [],
-            webhooks: webhooks.status())
+            webhooks: webhooks.status(), replicas: try? await clusterMember?.replicas())
     }
 
     // MARK: - Stopping

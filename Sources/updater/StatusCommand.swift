@@ -54,6 +54,7 @@ extension Updater {
             }
             if status.metrics.isEmpty { lines.append("(no executions yet)") }
             if let webhooks = status.webhooks, !webhooks.isEmpty { lines += [""] + Self.webhookLines(webhooks) }
+            if let replicas = status.replicas, !replicas.isEmpty { lines += [""] + Self.replicaLines(replicas) }
             if configOptions.target == nil, config.targets.count > 0 {
                 lines += ["", "other targets: " + config.targets.map { "\($0.name) (\($0.scenario))" }.joined(separator: ", ")
                     + " — updater status --target NAME"]
@@ -116,6 +117,14 @@ extension Updater {
         }
 
         private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+
+        /// The cluster section: one line per replica, alive or dead, with its fires.
+        static func replicaLines(_ replicas: [ReplicaRegistry.Replica]) -> [String] {
+            ["cluster replicas:"] + replicas.map {
+                "  \(String($0.id.lowercaseString.prefix(8)))  \($0.alive ? "alive" : "dead ")  \($0.host) pid \($0.pid)  "
+                    + "last heartbeat \(DatabaseValue.formatTimestamp($0.lastHeartbeat))  fires \($0.firesClaimed)"
+            }
+        }
 
         /// The webhooks section: one line per endpoint (its secret is never in the status).
         static func webhookLines(_ webhooks: [WebhookStatus]) -> [String] {

@@ -9,7 +9,7 @@ struct Updater: AsyncParsableCommand {
         abstract: "Keeps databases alive with realistic, scheduled, synthetic business traffic.",
         version: "0.1.0",
         subcommands: [Start.self, Simulate.self, Status.self, Execute.self, Test.self, Logs.self, ConfigCommand.self, Backlog.self, Dashboard.self,
-                      Watch.self, Monitor.self, Migrate.self, Verify.self, Score.self, Ledger.self, Slot.self, Capture.self, Scenarios.self, CronCommand.self]
+                      Watch.self, Monitor.self, Migrate.self, Verify.self, Score.self, Ledger.self, Slot.self, Capture.self, Cluster.self, Scenarios.self, CronCommand.self]
     )
 
     /// Tunes the allocator, parses, sets up logging, runs. One-off commands print their own results, so the library's

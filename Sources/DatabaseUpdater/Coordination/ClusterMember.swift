@@ -32,6 +32,9 @@ actor ClusterMember {
         self.logger = logger
     }
 
+    /// The cluster's replicas as the registry has them now.
+    func replicas() async throws -> [ReplicaRegistry.Replica] { try await registry.replicas() }
+
     /// Beats and rebalances every heartbeat until cancelled.
     func run() async {
         while !Task.isCancelled {

@@ -57,7 +57,10 @@ public struct ReplicaRegistry: Sendable {
         guard database.dialect == .postgres else {
             throw Unsupported(description: "cluster mode coordinates replicas through PostgreSQL; the target is SQLite, which one process writes")
         }
-        try await database.withConnection { conn in
+        // Replicas starting together would race on CREATE … IF NOT EXISTS (PostgreSQL checks the
+        // name before it inserts it): one at a time, under an advisory lock held to the commit.
+        _ = try await database.transaction { conn in
+            _ = try conn.query("SELECT pg_advisory_xact_lock(hashtext('updater.replicas'))")
             try conn.executeScript("""
                 CREATE SCHEMA IF NOT EXISTS \(FireLog.bookkeepingSchema);
                 CREATE TABLE IF NOT EXISTS \(table) (
