@@ -29,6 +29,47 @@ struct ReplicaExactlyOnceTests {
         try await runReplicas(killOneAfter: .seconds(7))
     }
 
+    /// Deterministic reproduction of the known defect above: replica B, started a few seconds
+    /// after replica A, restores A's committed fires from the fire log into its own history as
+    /// succeeded executions it never ran (same ids, same start times).
+    @Test func aLateReplicaDoesNotClaimTheFiresOfAnother() async throws {
+        let location = try await ServiceFixture.freshPostgres()
+        let folders = try (0..<2).map { _ in try CommandRunner.temporaryFolder() }
+        defer { for folder in folders { try? FileManager.default.removeItem(at: folder) } }
+        let configs = try folders.map { try ServiceFixture.writeConfig(Self.config(location: location, seed: nil), in: $0) }
+        let first = try ServiceProcess(["start", "--config", configs[0], "--port", "0"], in: folders[0])
+        #expect(await waitForStderr([first], containing: "database reachable", timeout: .seconds(60))[0] != nil, "\(first.stderr)")
+        try await Task.sleep(for: .seconds(3))
+        let second = try ServiceProcess(["start", "--config", configs[1], "--port", "0"], in: folders[1])
+        #expect(await waitForStderr([second], containing: "database reachable", timeout: .seconds(60))[0] != nil, "\(second.stderr)")
+        try await Task.sleep(for: .seconds(2))
+        for service in [first, second] { service.signal(SIGTERM) }
+        for service in [first, second] { #expect(await service.waitForExit() == 0, "\(service.stderr)") }
+        let histories = try await folders.asyncMap { try await ServiceFixture.history(in: $0) }
+        let ranByFirst = Set(histories[0].filter { $0.outcome == .succeeded }.map(\.id))
+        let claimed = histories[1].filter { $0.outcome == .succeeded && ranByFirst.contains($0.id) }
+        withKnownIssue("a replica's start-up restore copies fires other replicas committed into its history as succeeded") {
+            #expect(claimed.isEmpty, "replica B claims \(claimed.count) of replica A's executions as its own successes; B logged: \(second.stderr.split(separator: "\n").filter { $0.contains("restored") })")
+        }
+    }
+
+    static func config(location: String, seed: UInt64?) -> String {
+        """
+        database: "\(location)"
+        \(seed.map { "seed: \($0)" } ?? "")
+        scheduleConfig:
+          businessActivities: "*/1 * * * * *"
+          serviceTickets: "*/1 * * * * *"
+          newLeads: "*/1 * * * * *"
+        executionConfig:
+          maxConcurrentExecutions: 9
+        misfirePolicy: runOnce
+        shutdownGracePeriodSeconds: 10
+        tenants:
+        \(Self.tenants.map { "  - id: \($0.lowercaseString)\n    customerId: cust-1" }.joined(separator: "\n"))
+        """
+    }
+
     /// One run: three replicas for ~20 s (one of them SIGKILLed after `killOneAfter`), SIGTERM,
     /// then the database, the histories and `updater verify`.
     private func runReplicas(killOneAfter: Duration?, seed: UInt64? = nil) async throws {
@@ -36,20 +77,7 @@ struct ReplicaExactlyOnceTests {
         let location = try await ServiceFixture.freshPostgres()
         let folders = try (0..<Self.replicas).map { _ in try CommandRunner.temporaryFolder() }
         defer { for folder in folders { try? FileManager.default.removeItem(at: folder) } }
-        let yaml = """
-            database: "\(location)"
-            \(seed.map { "seed: \($0)" } ?? "")
-            scheduleConfig:
-              businessActivities: "*/1 * * * * *"
-              serviceTickets: "*/1 * * * * *"
-              newLeads: "*/1 * * * * *"
-            executionConfig:
-              maxConcurrentExecutions: 9
-            misfirePolicy: runOnce
-            shutdownGracePeriodSeconds: 10
-            tenants:
-            \(Self.tenants.map { "  - id: \($0.lowercaseString)\n    customerId: cust-1" }.joined(separator: "\n"))
-            """
+        let yaml = Self.config(location: location, seed: seed)
         // The same configuration in each replica's folder; each its own data folder (and lock).
         let configs = try folders.map { try ServiceFixture.writeConfig(yaml, in: $0) }
         let services = try zip(configs, folders).map { config, folder in
