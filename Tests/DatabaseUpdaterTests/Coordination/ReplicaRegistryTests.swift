@@ -9,7 +9,8 @@ struct ReplicaRegistryTests {
     @Test func heartbeatsMakeReplicasLiveAndSilenceMakesThemDead() async throws {
         let database = try await DatabaseFactory.open(try await TestDatabases.freshLocation(.postgres))
         defer { Task { await database.close() } }
-        let registry = try await ReplicaRegistry.prepare(cluster: "test", heartbeatSeconds: 1, in: database)
+        // Beats a minute apart: a loaded machine cannot make a replica look dead between two checks.
+        let registry = try await ReplicaRegistry.prepare(cluster: "test", heartbeatSeconds: 60, in: database)
         let first = ReplicaRegistry.Replica(id: UUID(), host: "a", pid: 1, startedAt: Date())
         let second = ReplicaRegistry.Replica(id: UUID(), host: "b", pid: 2, startedAt: Date().addingTimeInterval(1), firesClaimed: 3)
         try await registry.beat(first)
@@ -20,7 +21,7 @@ struct ReplicaRegistryTests {
 
         // Silent for more than three beats, by the database's clock.
         _ = try await database.withConnection { conn in
-            try conn.execute("UPDATE updater.replicas SET last_heartbeat = now() - interval '4 seconds' WHERE replica_id = $1", .uuid(first.id))
+            try conn.execute("UPDATE updater.replicas SET last_heartbeat = now() - interval '181 seconds' WHERE replica_id = $1", .uuid(first.id))
         }
         seen = try await registry.replicas()
         #expect(seen.map(\.alive) == [false, true])
@@ -28,7 +29,7 @@ struct ReplicaRegistryTests {
         #expect(try await registry.replicas().allSatisfy(\.alive), "a beat brings it back")
 
         // Another cluster in the same database is apart.
-        let other = try await ReplicaRegistry.prepare(cluster: "other", heartbeatSeconds: 1, in: database)
+        let other = try await ReplicaRegistry.prepare(cluster: "other", heartbeatSeconds: 60, in: database)
         #expect(try await other.replicas().isEmpty)
         #expect(try await registry.forget(first.id))
         #expect(try await !registry.forget(first.id))
