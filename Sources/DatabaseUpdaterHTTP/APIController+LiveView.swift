@@ -34,17 +34,8 @@ extension APIController {
                 return try JSONResponse.make(try await ChangeLog.activity(since: since, buckets: minutes, bucketSeconds: 60,
                                                                           in: manager.database))
             } catch let error as DatabaseError {
-                throw APIError(.serviceUnavailable, "the change log cannot be read now: \(error.message)")
+                throw EventStreamRoutes.logUnreadable(error)
             }
         }
-    }
-
-    /// A query parameter as a whole number in `range` (nil when absent); 400 naming it otherwise.
-    static func wholeNumber(_ text: String?, name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw APIError(.badRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
     }
 }

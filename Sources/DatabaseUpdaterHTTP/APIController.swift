@@ -113,15 +113,20 @@ struct APIController: Sendable {
 
     private func logs(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
-        var count = 50
-        if let text = query["count"] {
-            guard let n = Int(text), (0...10_000).contains(n) else { throw APIError(.badRequest, "count must be a whole number from 0 to 10000") }
-            count = n
-        }
+        let count = try Self.wholeNumber(query["count"].map(String.init), name: "count", in: 0...10_000) ?? 50
         let level = query["level"].map(String.init) ?? "debug"
         guard LogEntry.levels.contains(level) else { throw APIError(.badRequest, "level must be one of debug, info, warn, error") }
         let directory = URL(fileURLWithPath: await manager.configuration.logDirectory)
         return try JSONResponse.make(try LogReader.last(count, minimumLevel: level, in: directory))
+    }
+
+    /// A query parameter as a whole number in `range` (nil when absent); 400 naming it otherwise.
+    static func wholeNumber(_ text: String?, name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError(.badRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
     }
 
     /// The request body, at most ``maxBodyBytes`` (413 beyond).

@@ -34,7 +34,8 @@ public struct LiveViewAsset: Sendable {
 
     /// Whether `path` (as requested, with its leading `/`) is one of the view's files, which
     /// hold no data and are served without a token wherever the API listens.
-    static func isAsset(_ path: String) -> Bool {
-        all.contains { "/\($0.path)" == path }
-    }
+    static func isAsset(_ path: String) -> Bool { paths.contains(path) }
+
+    /// The paths the files are served at, as requests name them.
+    private static let paths = Set(all.map { "/\($0.path)" })
 }
