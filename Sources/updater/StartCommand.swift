@@ -53,8 +53,8 @@ extension Updater {
             try? lock.write(.init(pid: getpid(), startedAt: Date(), database: database))
             let registry = PrometheusCollectorRegistry()
             let manager = try await DatabaseUpdaterManager(
-                configuration: config, sources: loaded.sources, metricsFactory: PrometheusMetricsFactory(registry: registry),
-                logger: logger)
+                configuration: config, sources: loaded.sources, clock: SystemClock.fromEnvironment(),
+                metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
             // Further targets (`targets:`), unless --target chose one: a manager each, with its own
             // database, scenario and history, run in the same group and served by the same API.
             var others: [(name: String, manager: DatabaseUpdaterManager)] = []

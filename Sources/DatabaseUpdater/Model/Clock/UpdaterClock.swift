@@ -19,12 +19,25 @@ extension UpdaterClock {
 
 /// The real clock.
 public struct SystemClock: UpdaterClock {
-    public init() {}
+    /// Seconds added to the machine's time: 0, except to inject the skew of a machine whose
+    /// clock is wrong (``fromEnvironment()``).
+    public let offset: TimeInterval
 
-    public func now() -> Date { Date() }
+    public init(offset: TimeInterval = 0) { self.offset = offset }
+
+    /// The environment variable that makes ``fromEnvironment()`` skew the clock (seconds, may be
+    /// negative): a fault injection for tests of clock skew between cluster replicas.
+    public static let offsetVariable = "UPDATER_CLOCK_OFFSET_SECONDS"
+
+    /// The real clock, skewed by ``offsetVariable`` when it is set to a number.
+    public static func fromEnvironment() -> SystemClock {
+        SystemClock(offset: ProcessInfo.processInfo.environment[offsetVariable].flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil } ?? 0)
+    }
+
+    public func now() -> Date { offset == 0 ? Date() : Date().addingTimeInterval(offset) }
 
     public func sleep(until deadline: Date) async throws {
-        let interval = min(deadline.timeIntervalSinceNow, 86_400 * 365)  // keeps the nanoseconds in range
+        let interval = min(deadline.timeIntervalSince(now()), 86_400 * 365)  // keeps the nanoseconds in range
         if interval > 0 {
             try await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)), tolerance: .zero)
         } else {
