@@ -71,10 +71,15 @@ public actor DatabaseUpdaterManager: Service {
     private var clusterMember: ClusterMember?
     /// Whether ``startCluster()`` started joining (it keeps trying until it joins).
     private var joiningCluster = false
+    /// Where an API announced before the cluster was joined listens, for the first heartbeat.
+    private var announcedAPI: String?
     /// The fires this process committed, for its cluster heartbeat.
     private let committedFires = FireCounter()
+    /// Who this service is and who else drives its target: ``LocalCoordination`` alone,
+    /// ``PostgresCoordination`` in cluster mode.
+    public nonisolated let coordination: any CoordinationStore
     /// What runs, scheduled or manual: one registry both consult.
-    let running = RunningExecutions()
+    var running: RunningExecutions { coordination.running }
     /// When the service was launched (``run()`` or ``launch()``).
     public private(set) var startedAt: Date?
 
@@ -173,10 +178,16 @@ public actor DatabaseUpdaterManager: Service {
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory)
         let history: ExecutionHistory
         let ledger: ChangeLedger
+        let coordination: any CoordinationStore
         do {
             if connectFirst { _ = try await database.withConnection { _ in true } }
             history = try await ExecutionHistory(directory: dataDirectory)
             ledger = try ChangeLedger(url: dataDirectory.appendingPathComponent("changes.jsonl"))
+            let replica = try await history.replicaID()
+            coordination = configuration.cluster.enabled
+                ? try PostgresCoordination(cluster: configuration.cluster, replica: replica, database: database,
+                                           target: configuration.target, history: history)
+                : LocalCoordination(replica: replica, database: database, target: configuration.target, history: history)
         } catch {
             await database.close()
             throw error
@@ -190,8 +201,10 @@ public actor DatabaseUpdaterManager: Service {
             settings: .init(maxConcurrentExecutions: configuration.executionConfig.maxConcurrentExecutions,
                             timeout: configuration.executionConfig.timeout,
                             retentionDays: configuration.executionConfig.retentionDays, timeZone: configuration.timeZone,
-                            rowImages: configuration.ledger.rowImages, changeLog: changeLog),
-            health: health, target: configuration.target, metricsFactory: metricsFactory, logger: logger)
+                            rowImages: configuration.ledger.rowImages, changeLog: changeLog,
+                            claimFirst: coordination.isCluster),
+            health: health, target: configuration.target, replica: coordination.replica, metricsFactory: metricsFactory, logger: logger)
+        self.coordination = coordination
         self.metricsFactory = metricsFactory
         webhooks = Webhooks(configuration.webhooks, dataDirectory: dataDirectory, metricsFactory: metricsFactory, logger: logger)
         self.configuration = configuration
@@ -241,19 +254,12 @@ public actor DatabaseUpdaterManager: Service {
                 logger.info("replication slot created for updater verify --wal", metadata: ["slot": "\(slot)"])
             }
         }
-        // An updater and tenant run one execution at a time, so the records a crash lost are
-        // its latest: from the latest the history holds (give or take five minutes) on.
-        var restored = 0
         let keys = configuration.enabledKeys(in: registry)
-        for key in keys {
-            let since = try await history.lastRecordedFire(updater: key.updater, tenant: key.tenant).map { $0.addingTimeInterval(-300) }
-            restored += try await history.restore(committed: try await FireLog.records(of: key, scheduledSince: since, in: database,
-                                                                                                   target: configuration.target))
-        }
+        let restored = try await coordination.restoreHistory(of: keys)
         if restored > 0 {
             logger.warning("execution history restored from the target database's fire log", metadata: ["records": "\(restored)"])
         }
-        return try await FireLog.lastFires(of: keys, in: database, target: configuration.target)
+        return try await coordination.lastCommittedFires(of: keys)
     }
 
     /// Creates what `tenants` need in the target database, in one transaction with the change
@@ -328,21 +334,20 @@ public actor DatabaseUpdaterManager: Service {
     /// scheduler this replica's tenants. Until the registry can be prepared this replica fires
     /// nothing; it tries again every heartbeat.
     private func startCluster() {
-        guard configuration.cluster.enabled, !joiningCluster, let scheduler else { return }
+        guard coordination.isCluster, !joiningCluster, let scheduler else { return }
         joiningCluster = true
-        let configuration = configuration, database = database, logger = logger, committed = committedFires
+        let configuration = configuration, logger = logger, committed = committedFires, coordination = coordination
         let keys = configuration.enabledKeys(in: registry)
         background.append(Task {
             var warned = false
             while !Task.isCancelled {
                 do {
-                    let registry = try await ReplicaRegistry.prepare(cluster: configuration.cluster.name,
-                                                                     heartbeatSeconds: configuration.cluster.heartbeatSeconds, in: database)
-                    let member = ClusterMember(registry: registry, scheduler: scheduler, database: database, configuration: configuration,
-                                               keys: keys, committed: committed, logger: logger)
+                    try await coordination.join()
+                    let member = ClusterMember(store: coordination, scheduler: scheduler, configuration: configuration, keys: keys,
+                                               committed: committed, logger: logger)
                     await self.joined(member)
                     logger.info("joined cluster", metadata: ["cluster": "\(configuration.cluster.name)",
-                                                             "replica": "\(member.replica.id.lowercaseString)"])
+                                                             "replica": "\(coordination.replica.lowercaseString)"])
                     await member.run()
                     return
                 } catch {
@@ -357,7 +362,16 @@ public actor DatabaseUpdaterManager: Service {
         })
     }
 
-    private func joined(_ member: ClusterMember) { clusterMember = member }
+    private func joined(_ member: ClusterMember) async {
+        clusterMember = member
+        if let announcedAPI { await member.announce(api: announcedAPI) }
+    }
+
+    /// Tells the cluster where this replica's API listens (`updater cluster replicas` shows it).
+    public func announce(api: String) async {
+        announcedAPI = api
+        await clusterMember?.announce(api: api)
+    }
 
     /// The longest wait between two probes of a database that is down: the shortest schedule's
     /// period, within 5 to 30 s.
@@ -386,6 +400,10 @@ public actor DatabaseUpdaterManager: Service {
     ///   - fireTime: the fire time the execution is seeded and stamped with; now when nil.
     ///   - exclusive: refuse (``UpdaterError/Kind/alreadyRunning``) while an execution of the same
     ///     updater and tenant runs, scheduled or manual, as the API does; otherwise run beside it.
+    ///
+    /// In cluster mode an execution of a chosen `fireTime` claims that slot like a scheduled fire
+    /// (``Executor/Request/claimsSlot``): whichever replica runs it or the slot's scheduled fire,
+    /// the slot takes effect once, and a second one is recorded as skipped.
     /// - Throws: ``UpdaterError`` for an unknown updater or tenant, or one already running.
     ///   Execution failures are outcomes in the returned record, not errors.
     public func execute(
@@ -411,7 +429,8 @@ public actor DatabaseUpdaterManager: Service {
         defer { if !dryRun { running.release(key) } }
         let record = await executor.execute(.init(
             updater: updater, tenant: tenant, scheduledAt: fireTime ?? clock.now(),
-            dryRun: dryRun, seed: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64.max)))
+            dryRun: dryRun, seed: seed ?? configuration.seed ?? UInt64.random(in: 0...UInt64.max),
+            claimsSlot: coordination.isCluster && fireTime != nil))
         records.publish([record])
         return record
     }
@@ -515,20 +534,30 @@ public actor DatabaseUpdaterManager: Service {
     public func status() async -> ServiceStatus {
         let now = clock.now()
         let recent = ((try? await history.recent(limit: 500)) ?? []).filter { !$0.dryRun }
-        let schedules = await schedules().map { entry -> CronScheduler.EntryStatus in
+        var entries = await schedules()
+        // In a cluster a schedule's last fire may be another replica's: the fire log has it.
+        let clusterFires = coordination.isCluster
+            ? (try? await coordination.lastFireRecords(of: entries.map { ExecutionKey(updater: $0.updater, tenant: $0.tenant) })) ?? [:]
+            : [:]
+        entries = entries.map { entry -> CronScheduler.EntryStatus in
             var entry = entry
-            let last = recent.first { $0.updater == entry.updater && $0.tenant == entry.tenant }
+            let own = recent.first { $0.updater == entry.updater && $0.tenant == entry.tenant }
+            let committed = clusterFires[ExecutionKey(updater: entry.updater, tenant: entry.tenant)]
+            let last = [own, committed].compactMap { $0 }.max { $0.scheduledAt < $1.scheduledAt }
             entry.lastRun = last?.scheduledAt
             entry.lastOutcome = last?.outcome
+            entry.lastReplica = last?.replica
             return entry
         }
+        let schedules = entries
         return ServiceStatus(
             running: startedAt != nil, pid: Int(ProcessInfo.processInfo.processIdentifier), startedAt: startedAt,
             uptimeSeconds: startedAt.map { now.timeIntervalSince($0) }, schedulingEnabled: configuration.enableScheduling,
             schedulingPaused: await !isScheduling() && configuration.enableScheduling,
             dryRun: configuration.dryRun, database: database.redactedLocation, scenario: scenario.name, databaseHealth: health.state,
             timezone: configuration.timezone, schedules: schedules, metrics: (try? await metrics()) ?? [],
-            webhooks: webhooks.status(), replicas: try? await clusterMember?.replicas())
+            webhooks: webhooks.status(), replica: coordination.replica,
+            replicas: coordination.isCluster ? try? await coordination.replicas() : nil)
     }
 
     // MARK: - Stopping

@@ -30,7 +30,8 @@ extension Updater {
                 for replica in replicas {
                     print("\(replica.id.lowercaseString)  \(replica.alive ? "alive" : "dead ")  \(replica.host) pid \(replica.pid)  "
                         + "started \(DatabaseValue.formatTimestamp(replica.startedAt))  "
-                        + "last heartbeat \(DatabaseValue.formatTimestamp(replica.lastHeartbeat))  fires \(replica.firesClaimed)")
+                        + "last heartbeat \(DatabaseValue.formatTimestamp(replica.lastHeartbeat))  fires \(replica.firesClaimed)"
+                        + (replica.api.map { "  api \($0)" } ?? ""))
                 }
             }
         }
@@ -55,12 +56,12 @@ extension Updater {
             guard config.cluster.enabled else { throw BadInput("cluster mode is off in this configuration (cluster.enabled: false)") }
             let database = try await DatabaseFactory.openExisting(config.database, databases: config.scenarioValue.databases)
             defer { Task { await database.close() } }
+            guard database.dialect == .postgres else { throw BadInput(ReplicaRegistry.unsupported.description) }
             do {
-                let registry = try await ReplicaRegistry.prepare(cluster: config.cluster.name, heartbeatSeconds: config.cluster.heartbeatSeconds,
-                                                                 in: database)
+                // Read and delete only: a cluster no replica joined has no registry, and gets none from here.
+                let registry = ReplicaRegistry(cluster: config.cluster.name, heartbeatSeconds: config.cluster.heartbeatSeconds,
+                                               database: database)
                 return try await body(registry)
-            } catch let refused as ReplicaRegistry.Unsupported {
-                throw BadInput(refused.description)
             } catch let error as DatabaseError {
                 throw CommandFailure.exit("cluster \(config.cluster.name): \(error.message)", status: CommandFailure.failed)
             }

@@ -88,6 +88,7 @@ extension Updater {
                     logger: Logger(label: "updater.api")
                 ) { port in
                     try? lock.write(.init(pid: getpid(), startedAt: Date(), apiPort: port, apiHost: apiHost, database: database))
+                    Task { await manager.announce(api: "http://\(apiHost):\(port)") }
                     Console.line("API listening on http://\(apiHost):\(port)\(APIPaths.base)  (token: \(token.origin))")
                     Console.line("Live view on http://\(apiHost):\(port)/")
                 }))

@@ -38,13 +38,15 @@ extension Updater {
                     : "service: not running",
                 "database: \(status.database) — " + ((health?.reachable ?? false) ? "reachable" : "unreachable: \(health?.lastError ?? "")"),
                 "time zone: \(status.timezone)", "",
-                "TENANT    UPDATER                     SCHEDULE             NEXT FIRE                  LAST RUN                   RESULT",
+                "TENANT    UPDATER                     SCHEDULE             NEXT FIRE                  LAST RUN                   RESULT"
+                    + (status.replicas != nil ? "     RAN ON" : ""),
             ]
             let zone = TimeZone(identifier: status.timezone) ?? TimeZone(identifier: "UTC")!
             for entry in status.schedules {
                 lines.append("\(String(entry.tenant.lowercaseString.prefix(8)))  \(pad(entry.updater, 27)) \(pad(entry.schedule, 20)) "
                     + "\(pad(entry.nextFire.map { ISO8601.format($0, in: zone) } ?? "-", 26)) "
-                    + "\(pad(entry.lastRun.map { ISO8601.format($0, in: zone) } ?? "never", 26)) \(entry.lastOutcome?.rawValue ?? "-")")
+                    + "\(pad(entry.lastRun.map { ISO8601.format($0, in: zone) } ?? "never", 26)) \(pad(entry.lastOutcome?.rawValue ?? "-", 10))"
+                    + (status.replicas != nil ? (entry.lastReplica.map { " " + String($0.lowercaseString.prefix(8)) } ?? " -") : ""))
             }
             lines += ["", "UPDATER                     TOTAL  OK     FAILED  TIMED OUT  SKIPPED  AVG      LAST ERROR"]
             for m in status.metrics {
@@ -54,7 +56,7 @@ extension Updater {
             }
             if status.metrics.isEmpty { lines.append("(no executions yet)") }
             if let webhooks = status.webhooks, !webhooks.isEmpty { lines += [""] + Self.webhookLines(webhooks) }
-            if let replicas = status.replicas, !replicas.isEmpty { lines += [""] + Self.replicaLines(replicas) }
+            if let replicas = status.replicas { lines += [""] + Self.replicaLines(replicas, this: status.running ? status.replica : nil) }
             if configOptions.target == nil, config.targets.count > 0 {
                 lines += ["", "other targets: " + config.targets.map { "\($0.name) (\($0.scenario))" }.joined(separator: ", ")
                     + " — updater status --target NAME"]
@@ -107,22 +109,57 @@ extension Updater {
                 }
             }
             let metrics = try await history?.metrics() ?? []
+            let replica = try? await history?.replicaID()
             await history?.close()
+            let cluster = await Self.clusterView(config, health: health)
+            if let lastFires = cluster.lastFires {
+                schedules = schedules.map { entry in
+                    var entry = entry
+                    if let fire = lastFires[ExecutionKey(updater: entry.updater, tenant: entry.tenant)],
+                       entry.lastRun.map({ $0 < fire.scheduledAt }) ?? true {
+                        entry.lastRun = fire.scheduledAt
+                        entry.lastOutcome = fire.outcome
+                        entry.lastReplica = fire.replica
+                    }
+                    return entry
+                }
+            }
             return ServiceStatus(
                 running: holder != nil, pid: holder.map { Int($0.pid) }, startedAt: holder?.startedAt,
                 uptimeSeconds: holder.map { now.timeIntervalSince($0.startedAt) }, schedulingEnabled: config.enableScheduling,
                 schedulingPaused: false, dryRun: config.dryRun,
                 database: config.databaseLocation?.description ?? "(invalid)", databaseHealth: health,
-                timezone: config.timezone, schedules: schedules, metrics: metrics)
+                timezone: config.timezone, schedules: schedules, metrics: metrics, replica: replica, replicas: cluster.replicas)
+        }
+
+        /// In cluster mode, what the target database says of the cluster when no service of
+        /// this data folder answers: its replicas (with where their APIs listen) and each
+        /// schedule's last committed fire, whichever replica ran it. Nils otherwise.
+        static func clusterView(_ config: UpdaterConfig, health: DatabaseHealth.State)
+            async -> (replicas: [ReplicaRegistry.Replica]?, lastFires: [ExecutionKey: ExecutionRecord]?)
+        {
+            guard config.cluster.enabled, health.reachable,
+                  let database = try? await DatabaseFactory.openExisting(config.database, databases: config.scenarioValue.databases)
+            else { return (nil, nil) }
+            defer { Task { await database.close() } }
+            // Read only: a cluster no replica joined yet has no registry, and gets none from here.
+            let registry = ReplicaRegistry(cluster: config.cluster.name, heartbeatSeconds: config.cluster.heartbeatSeconds, database: database)
+            let replicas = try? await registry.replicas()
+            let keys = config.enabledKeys(in: config.scenarioValue.updaters)
+            return (replicas, try? await FireLog.lastFireRecords(of: keys, in: database, target: config.target))
         }
 
         private func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
 
-        /// The cluster section: one line per replica, alive or dead, with its fires.
-        static func replicaLines(_ replicas: [ReplicaRegistry.Replica]) -> [String] {
-            ["cluster replicas:"] + replicas.map {
+        /// The cluster section: one line per replica, alive or dead, with its fires and API.
+        /// - Parameter this: the replica answering, marked as such.
+        static func replicaLines(_ replicas: [ReplicaRegistry.Replica], this: UUID?) -> [String] {
+            if replicas.isEmpty { return ["cluster replicas: none has joined"] }
+            return ["cluster replicas:"] + replicas.map {
                 "  \(String($0.id.lowercaseString.prefix(8)))  \($0.alive ? "alive" : "dead ")  \($0.host) pid \($0.pid)  "
+                    + "started \(DatabaseValue.formatTimestamp($0.startedAt))  "
                     + "last heartbeat \(DatabaseValue.formatTimestamp($0.lastHeartbeat))  fires \($0.firesClaimed)"
+                    + ($0.api.map { "  api \($0)" } ?? "") + ($0.id == this ? "  (this one)" : "")
             }
         }
 

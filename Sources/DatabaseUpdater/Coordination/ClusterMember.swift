@@ -2,38 +2,36 @@ import Foundation
 import Logging
 import Synchronization
 
-/// One replica's part in a cluster: it beats in ``ReplicaRegistry`` every heartbeat and hands
-/// the scheduler the tenants it owns among the live replicas (rendezvous ownership). The fire
-/// log's key, not this, makes each fire take effect once; this makes the replicas split the
-/// work instead of all doing it.
+/// One replica's part in a cluster: it beats through its ``CoordinationStore`` every heartbeat
+/// and hands the scheduler the tenants it owns among the live replicas (rendezvous ownership,
+/// ``ReplicaRegistry/owner(of:target:among:)``). The fire log's key, not this, makes each fire
+/// take effect once; this makes the replicas split the work instead of all doing it.
 actor ClusterMember {
-    let replica: ReplicaRegistry.Replica
-    private let registry: ReplicaRegistry
+    private let store: any CoordinationStore
     private let scheduler: CronScheduler
-    private let database: any Database
     private let configuration: UpdaterConfig
     private let keys: [ExecutionKey]
     private let logger: Logger
     private let committed: FireCounter
+    private var heartbeat: Heartbeat
     private var owned: Set<UUID> = []
     private var live: [UUID] = []
 
     /// - Parameter committed: the fires this replica committed, reported with each beat.
-    init(registry: ReplicaRegistry, scheduler: CronScheduler, database: any Database, configuration: UpdaterConfig,
-         keys: [ExecutionKey], committed: FireCounter, logger: Logger) {
-        self.committed = committed
-        replica = ReplicaRegistry.Replica(id: Identifiers.next(), host: ProcessInfo.processInfo.hostName,
-                                          pid: Int(ProcessInfo.processInfo.processIdentifier), startedAt: Date())
-        self.registry = registry
+    init(store: any CoordinationStore, scheduler: CronScheduler, configuration: UpdaterConfig, keys: [ExecutionKey],
+         committed: FireCounter, logger: Logger) {
+        self.store = store
         self.scheduler = scheduler
-        self.database = database
         self.configuration = configuration
         self.keys = keys
+        self.committed = committed
         self.logger = logger
+        heartbeat = Heartbeat(host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
+                              startedAt: Date())
     }
 
-    /// The cluster's replicas as the registry has them now.
-    func replicas() async throws -> [ReplicaRegistry.Replica] { try await registry.replicas() }
+    /// Reports where this replica's API listens, from the next heartbeat on.
+    func announce(api: String) { heartbeat.api = api }
 
     /// Beats and rebalances every heartbeat until cancelled.
     func run() async {
@@ -44,17 +42,15 @@ actor ClusterMember {
     }
 
     /// One heartbeat: records it, reads who is live, and gives the scheduler this replica's
-    /// tenants. When the database cannot be reached this replica owns nothing (the others will
-    /// take its tenants after three silent beats) until a beat goes through again.
+    /// tenants. A gained tenant resumes after its last committed fire (whoever committed it)
+    /// under the misfire policy. When the database cannot be reached this replica owns nothing
+    /// (the others take its tenants after three silent beats) until a beat goes through again.
     func beat() async {
         do {
-            var me = replica
-            me.firesClaimed = committed.value
-            try await registry.beat(me)
-            let replicas = try await registry.replicas()
-            let alive = replicas.filter(\.alive).map(\.id)
+            heartbeat.firesClaimed = committed.value
+            let alive = try await store.beat(heartbeat)
             let mine = Set(configuration.tenants.map(\.id).filter {
-                ReplicaRegistry.owner(of: $0, target: configuration.target, among: alive) == replica.id
+                ReplicaRegistry.owner(of: $0, target: configuration.target, among: alive) == store.replica
             })
             if alive != live {
                 logger.info("cluster replicas", metadata: ["live": "\(alive.count)", "owned tenants": "\(mine.count)"])
@@ -62,8 +58,7 @@ actor ClusterMember {
             }
             guard mine != owned else { return }
             let gained = mine.subtracting(owned)
-            let lastFires = try await FireLog.lastFires(of: keys.filter { gained.contains($0.tenant) }, in: database,
-                                                        target: configuration.target)
+            let lastFires = try await store.lastCommittedFires(of: keys.filter { gained.contains($0.tenant) })
             owned = mine
             await scheduler.setOwnership(mine, lastCommitted: lastFires)
         } catch {

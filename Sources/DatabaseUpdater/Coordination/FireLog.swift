@@ -9,14 +9,17 @@ import Foundation
 /// schema of its own) and `updater_fires` on SQLite, one row per committed execution —
 /// `target`, `tenant_id`, `updater`, `scheduled_at`, `manual_execution` (empty for a scheduled
 /// or catch-up fire; the execution's id for a manual one), `execution_id`, `trigger`
-/// (`scheduled`, `catch_up`, `manual` or `simulation`), `seed`, `started_at`, `finished_at` and `row_counts`
-/// (the rows written per table and operation, as JSON).
+/// (`scheduled`, `catch_up`, `manual` or `simulation`), `seed`, `started_at`, `finished_at`, `row_counts`
+/// (the rows written per table and operation, as JSON) and `replica` (the id of the service that
+/// ran it, stable for its data folder; empty for executions recorded before migration 7).
 ///
 /// **The key** (its primary key, `fires_once`): (target, tenant, updater, scheduled time,
 /// manual_execution). A fire — a scheduled or catch-up execution — can therefore be recorded
 /// once: a second execution of the same fire fails on the key at its commit and rolls back
-/// whole. Manual executions are not fires, and several may share a time. Several replicas
-/// sharing one PostgreSQL database get exactly-once fires from this key alone.
+/// whole. Manual executions are not fires, and several may share a time — except a manual
+/// execution of a chosen slot in cluster mode (``Executor/Request/claimsSlot``), which is
+/// recorded as that slot's fire. Several replicas sharing one PostgreSQL database get
+/// exactly-once fires from this key alone.
 ///
 /// One B-tree per row and one statement per execution: the first version (a claim inserted
 /// first, completed last, three indexes) cost a fifth to a third of an execution's throughput.
@@ -84,21 +87,47 @@ public enum FireLog {
             ALTER TABLE \(table(.postgres)) ADD CONSTRAINT fires_trigger_check \(triggerCheck([.scheduled, .catchUp, .manual, .simulation]));
             """)
 
+    /// Adds the column naming the replica (service) that ran each execution: which replica ran
+    /// what, and a service's start-up restore takes only its own executions into its history.
+    static let replicaColumn = Migration(
+        version: 7, name: "fire log names the replica that ran each execution",
+        sqlite: "ALTER TABLE \(table(.sqlite)) ADD COLUMN replica TEXT NOT NULL DEFAULT '';",
+        postgres: "ALTER TABLE \(table(.postgres)) ADD COLUMN replica TEXT NOT NULL DEFAULT '';")
+
     /// Records a committed execution: the last statement of its transaction, queued like an
     /// insert (on PostgreSQL it travels with the `COMMIT`). A fire that already took effect
     /// fails the transaction with an error ``isDuplicateFire(_:)`` recognises.
-    static func record(_ conn: any SQLConnection, target: String, executionID: UUID, request: Executor.Request,
+    /// - Parameter replica: the service that ran it (``CoordinationStore/replica``); nil for a
+    ///   simulated fire, whose record depends on nothing but its seed and clock.
+    static func record(_ conn: any SQLConnection, target: String, replica: UUID?, executionID: UUID, request: Executor.Request,
                        startedAt: Date, finishedAt: Date, rows: [ExecutionRecord.RowCount]) throws(DatabaseError) {
-        let manual = request.trigger == .manual ? executionID.lowercaseString : ""
+        let manual = request.isFire ? "" : executionID.lowercaseString
         try conn.enqueue(
             """
             INSERT INTO \(table(conn.dialect)) (target, tenant_id, updater, scheduled_at, manual_execution, execution_id, trigger, seed,
-                                                started_at, finished_at, row_counts)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                                started_at, finished_at, row_counts, replica)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             """,
             [.text(target), .uuid(request.tenant.id), .text(request.updater.name), .timestamp(request.scheduledAt), .text(manual),
              .uuid(executionID), .text(request.trigger.rawValue), .text(String(request.seed)), .timestamp(startedAt),
-             .timestamp(finishedAt), .text(ExecutionRecord.rowsJSON(rows))])
+             .timestamp(finishedAt), .text(ExecutionRecord.rowsJSON(rows)), .text(replica?.lowercaseString ?? "")])
+    }
+
+    /// In cluster mode, the first statement of a fire's transaction: takes the fire's advisory
+    /// lock (held to the transaction's end) and looks for its record. False when another replica
+    /// holds the lock (it is executing the fire) or the fire took effect already: the caller then
+    /// skips it without generating anything. Only an optimisation — the key stays what makes a
+    /// fire take effect once — so two replicas that briefly both own a tenant (during a
+    /// rebalance) do not both do its work.
+    static func claimFirst(_ conn: any SQLConnection, target: String, request: Executor.Request) throws(DatabaseError) -> Bool {
+        let slot = "\(target)|\(request.tenant.id.lowercaseString)|\(request.updater.name)|\(DatabaseValue.formatTimestamp(request.scheduledAt))"
+        let row = try conn.query(
+            """
+            SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS mine,
+                   EXISTS (SELECT 1 FROM \(table(.postgres)) WHERE target = $2 AND tenant_id = $3 AND updater = $4
+                           AND scheduled_at = $5 AND manual_execution = '') AS done
+            """, .text(slot), .text(target), .uuid(request.tenant.id), .text(request.updater.name), .timestamp(request.scheduledAt)).first
+        return row?["mine"].boolValue == true && row?["done"].boolValue == false
     }
 
     /// Whether `error` is the fire log's key refusing a second record of a fire.
@@ -144,18 +173,60 @@ public enum FireLog {
 
     /// The committed executions of `key` scheduled at or after `since` (all of them when nil),
     /// as execution records.
-    public static func records(of key: ExecutionKey, scheduledSince since: Date?, in database: any Database,
+    /// - Parameter replica: only that replica's executions (and those recorded before the log
+    ///   named replicas); every replica's when nil.
+    public static func records(of key: ExecutionKey, scheduledSince since: Date?, ranBy replica: UUID? = nil, in database: any Database,
                                target: String = defaultTarget) async throws -> [ExecutionRecord] {
         let table = table(database.dialect)
         let rows = try await database.withConnection { conn in
             var sql = "SELECT * FROM \(table) WHERE target = $1 AND tenant_id = $2 AND updater = $3"
             var parameters: [DatabaseValue] = [.text(target), .uuid(key.tenant), .text(key.updater)]
             if let since {
-                sql += " AND scheduled_at >= $4"
                 parameters.append(.timestamp(since))
+                sql += " AND scheduled_at >= $\(parameters.count)"
+            }
+            if let replica {
+                parameters.append(.text(replica.lowercaseString))
+                sql += " AND replica IN ($\(parameters.count), '')"
             }
             return try conn.query(sql + " ORDER BY scheduled_at", parameters)
         }
+        return decode(rows)
+    }
+
+    /// The latest committed fire of each of `keys` as a record naming the replica that ran it:
+    /// what `status` shows of a cluster's schedules. On PostgreSQL one query walking the key's
+    /// index once per updater and tenant; elsewhere one query per key.
+    public static func lastFireRecords(of keys: [ExecutionKey], in database: any Database,
+                                       target: String = defaultTarget) async throws -> [ExecutionKey: ExecutionRecord] {
+        guard !keys.isEmpty else { return [:] }
+        let table = table(database.dialect)
+        let rows = try await database.withConnection { conn in
+            if conn.dialect == .postgres {
+                return try conn.query(
+                    """
+                    SELECT f.* FROM unnest(string_to_array($2, ',')::uuid[], string_to_array($3, ',')) AS k(tenant_id, updater)
+                    CROSS JOIN LATERAL (
+                        SELECT * FROM \(table) f WHERE f.target = $1 AND f.tenant_id = k.tenant_id AND f.updater = k.updater
+                        AND f.manual_execution = '' ORDER BY f.scheduled_at DESC LIMIT 1) f
+                    """, .text(target), .text(keys.map(\.tenant.lowercaseString).joined(separator: ",")),
+                    .text(keys.map(\.updater).joined(separator: ",")))
+            }
+            var rows: [DatabaseRow] = []
+            for key in keys {
+                rows += try conn.query(
+                    """
+                    SELECT * FROM \(table) WHERE target = $1 AND tenant_id = $2 AND updater = $3 AND manual_execution = ''
+                    ORDER BY scheduled_at DESC LIMIT 1
+                    """, .text(target), .uuid(key.tenant), .text(key.updater))
+            }
+            return rows
+        }
+        return Dictionary(decode(rows).map { (ExecutionKey(updater: $0.updater, tenant: $0.tenant), $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Fire-log rows as execution records (each succeeded: it committed).
+    private static func decode(_ rows: [DatabaseRow]) -> [ExecutionRecord] {
         let decoder = JSONCoding.decoder()
         return rows.compactMap { row in
             guard let id = row["execution_id"].uuidValue, let tenant = row["tenant_id"].uuidValue,
@@ -166,7 +237,7 @@ public enum FireLog {
             return ExecutionRecord(
                 id: id, updater: updater, tenant: tenant, scheduledAt: scheduled, startedAt: started, finishedAt: finished,
                 outcome: .succeeded, trigger: trigger, dryRun: false, seed: UInt64(row["seed"].stringValue ?? "") ?? 0,
-                rows: counts, error: nil, sample: nil)
+                rows: counts, error: nil, sample: nil, replica: row["replica"].stringValue.flatMap(UUID.init(uuidString:)))
         }
     }
 }

@@ -24,9 +24,12 @@ public struct ReplicaRegistry: Sendable {
         public var firesClaimed: Int
         /// Whether it beat within the last three heartbeat intervals (by the database's clock).
         public var alive: Bool
+        /// Where its HTTP API listens (`http://host:port`), when it serves one.
+        public var api: String?
 
         public init(id: UUID, host: String, pid: Int, startedAt: Date, lastHeartbeat: Date = Date(), firesClaimed: Int = 0,
-                    alive: Bool = true) {
+                    alive: Bool = true, api: String? = nil) {
+            self.api = api
             self.id = id
             self.host = host
             self.pid = pid
@@ -42,6 +45,10 @@ public struct ReplicaRegistry: Sendable {
         public let description: String
     }
 
+    /// The refusal of cluster mode on a SQLite target.
+    public static let unsupported = Unsupported(
+        description: "cluster mode coordinates replicas through PostgreSQL; the target is SQLite, which one process writes")
+
     /// Heartbeats missed before a replica counts as dead.
     public static let missedBeatsForDeath = 3
 
@@ -54,9 +61,7 @@ public struct ReplicaRegistry: Sendable {
     /// schema of the target database).
     /// - Throws: ``Unsupported`` for a SQLite database: its file has no other writers to coordinate with.
     public static func prepare(cluster: String, heartbeatSeconds: Double, in database: any Database) async throws -> ReplicaRegistry {
-        guard database.dialect == .postgres else {
-            throw Unsupported(description: "cluster mode coordinates replicas through PostgreSQL; the target is SQLite, which one process writes")
-        }
+        guard database.dialect == .postgres else { throw unsupported }
         // Replicas starting together would race on CREATE … IF NOT EXISTS (PostgreSQL checks the
         // name before it inserts it): one at a time, under an advisory lock held to the commit.
         _ = try await database.transaction { conn in
@@ -71,50 +76,77 @@ public struct ReplicaRegistry: Sendable {
                     started_at TIMESTAMPTZ NOT NULL,
                     last_heartbeat TIMESTAMPTZ NOT NULL,
                     fires_claimed BIGINT NOT NULL DEFAULT 0,
+                    api TEXT,
                     PRIMARY KEY (cluster, replica_id)
                 );
+                ALTER TABLE \(table) ADD COLUMN IF NOT EXISTS api TEXT;
                 """)
         }
         return ReplicaRegistry(cluster: cluster, heartbeatSeconds: heartbeatSeconds, database: database)
     }
 
-    /// Records `replica`'s heartbeat at the database's `now()` (registering it the first time).
+    /// The registry of `cluster` in `database`, as it is: nothing is created, so reads fail
+    /// while no replica has joined (``prepare(cluster:heartbeatSeconds:in:)`` creates it).
+    public init(cluster: String, heartbeatSeconds: Double, database: any Database) {
+        self.cluster = cluster
+        self.heartbeatSeconds = heartbeatSeconds
+        self.database = database
+    }
+
+    /// Records `replica`'s heartbeat at the database's `now()` (registering it the first time;
+    /// a replica restarted on the same data folder keeps its id, and its row is updated).
     public func beat(_ replica: Replica) async throws {
         let cluster = cluster
         _ = try await database.withConnection { conn in
             try conn.execute("""
-                INSERT INTO \(Self.table) (cluster, replica_id, host, pid, started_at, last_heartbeat, fires_claimed)
-                VALUES ($1, $2, $3, $4, $5, now(), $6)
-                ON CONFLICT (cluster, replica_id) DO UPDATE SET last_heartbeat = now(), fires_claimed = EXCLUDED.fires_claimed
+                INSERT INTO \(Self.table) (cluster, replica_id, host, pid, started_at, last_heartbeat, fires_claimed, api)
+                VALUES ($1, $2, $3, $4, $5, now(), $6, $7)
+                ON CONFLICT (cluster, replica_id) DO UPDATE SET last_heartbeat = now(), host = EXCLUDED.host, pid = EXCLUDED.pid,
+                    started_at = EXCLUDED.started_at, fires_claimed = EXCLUDED.fires_claimed, api = EXCLUDED.api
                 """, .text(cluster), .uuid(replica.id), .text(replica.host), .integer(Int64(replica.pid)), .timestamp(replica.startedAt),
-                .integer(Int64(replica.firesClaimed)))
+                .integer(Int64(replica.firesClaimed)), replica.api.map(DatabaseValue.text) ?? .null)
         }
     }
 
-    /// Every replica registered in this cluster, alive or not, oldest first.
+    /// Every replica registered in this cluster, alive or not, oldest first (none while no
+    /// replica ever joined a cluster on this database).
     public func replicas() async throws -> [Replica] {
         let cluster = cluster, window = heartbeatSeconds * Double(Self.missedBeatsForDeath)
-        let rows = try await database.withConnection { conn in
-            try conn.query("""
-                SELECT replica_id, host, pid, started_at, last_heartbeat, fires_claimed,
-                       last_heartbeat > now() - make_interval(secs => $2) AS alive
-                FROM \(Self.table) WHERE cluster = $1 ORDER BY started_at, replica_id
-                """, .text(cluster), .double(window))
+        let rows = try await Self.unlessNoRegistry([]) {
+            try await database.withConnection { conn in
+                try conn.query("""
+                    SELECT replica_id, host, pid, started_at, last_heartbeat, fires_claimed, api,
+                           last_heartbeat > now() - make_interval(secs => $2) AS alive
+                    FROM \(Self.table) WHERE cluster = $1 ORDER BY started_at, replica_id
+                    """, .text(cluster), .double(window))
+            }
         }
         return rows.compactMap { row in
             guard let id = row["replica_id"].uuidValue, let host = row["host"].stringValue, let pid = row["pid"].intValue,
                   let started = row["started_at"].dateValue, let beat = row["last_heartbeat"].dateValue else { return nil }
             return Replica(id: id, host: host, pid: Int(pid), startedAt: started, lastHeartbeat: beat,
-                           firesClaimed: Int(row["fires_claimed"].intValue ?? 0), alive: row["alive"].boolValue ?? false)
+                           firesClaimed: Int(row["fires_claimed"].intValue ?? 0), alive: row["alive"].boolValue ?? false,
+                           api: row["api"].stringValue)
         }
     }
 
     /// Removes a replica that will not come back; false when there was none with that id.
     public func forget(_ id: UUID) async throws -> Bool {
         let cluster = cluster
-        return try await database.withConnection { conn in
-            try conn.execute("DELETE FROM \(Self.table) WHERE cluster = $1 AND replica_id = $2", .text(cluster), .uuid(id))
+        return try await Self.unlessNoRegistry(0) {
+            try await database.withConnection { conn in
+                try conn.execute("DELETE FROM \(Self.table) WHERE cluster = $1 AND replica_id = $2", .text(cluster), .uuid(id))
+            }
         } > 0
+    }
+
+    /// `body`'s result, or `empty` when the registry's table does not exist (SQLSTATE 42P01).
+    private static func unlessNoRegistry<T>(_ empty: T, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError where error.sqlState == "42P01" {
+            return empty
+        }
     }
 
     /// The replica of `live` that owns `tenant` of `target`: rendezvous hashing, so every replica

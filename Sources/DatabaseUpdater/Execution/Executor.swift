@@ -24,9 +24,15 @@ public final class Executor: Sendable {
         /// Whether executions write the change log. Off only in the benchmark that measures the
         /// log's cost: without it `verify`, `score` and the streams have nothing to read.
         public var changeLog: Bool
+        /// Cluster mode (PostgreSQL): a fire's transaction first takes the fire's advisory lock and
+        /// looks for its record (``FireLog/claimFirst(_:target:request:)``), and is skipped
+        /// without generating anything when another replica has it.
+        public var claimFirst: Bool
 
         public init(maxConcurrentExecutions: Int = 2, timeout: Duration = .seconds(600), retentionDays: Int? = nil,
-                    timeZone: TimeZone = TimeZone(identifier: "UTC")!, rowImages: Bool = false, changeLog: Bool = true) {
+                    timeZone: TimeZone = TimeZone(identifier: "UTC")!, rowImages: Bool = false, changeLog: Bool = true,
+                    claimFirst: Bool = false) {
+            self.claimFirst = claimFirst
             self.rowImages = rowImages
             self.changeLog = changeLog
             self.maxConcurrentExecutions = maxConcurrentExecutions
@@ -47,9 +53,13 @@ public final class Executor: Sendable {
         public var trigger: ExecutionRecord.Trigger
         /// Set when an operator's backlog action asked for this execution or record; kept on the record.
         public var backlog: BacklogResolution?
+        /// A manual execution of a chosen slot in cluster mode: recorded as that slot's fire, so it
+        /// takes effect once with the scheduled fire of the same slot, whichever replica runs either.
+        public var claimsSlot: Bool
 
         public init(updater: any BaseUpdater, tenant: Tenant, scheduledAt: Date, dryRun: Bool, seed: UInt64,
-                    trigger: ExecutionRecord.Trigger = .manual, backlog: BacklogResolution? = nil) {
+                    trigger: ExecutionRecord.Trigger = .manual, backlog: BacklogResolution? = nil, claimsSlot: Bool = false) {
+            self.claimsSlot = claimsSlot
             self.backlog = backlog
             self.updater = updater
             self.tenant = tenant
@@ -58,6 +68,10 @@ public final class Executor: Sendable {
             self.seed = seed
             self.trigger = trigger
         }
+
+        /// Whether it is a fire, which the fire log keeps once per slot: anything but a manual
+        /// execution that does not claim its slot.
+        var isFire: Bool { trigger != .manual || claimsSlot }
     }
 
     /// The settings in force; timeout and retention can change while running.
@@ -71,6 +85,8 @@ public final class Executor: Sendable {
     private let health: DatabaseHealth?
     /// The target name the fire log records executions under.
     private let target: String
+    /// The service's replica id, recorded with each execution (``CoordinationStore/replica``).
+    private let replica: UUID?
     private let metrics: ExecutionMetricsReporter
     private let logger: Logger
     /// One entry per execution, under its own label so consoles can show them differently.
@@ -79,12 +95,16 @@ public final class Executor: Sendable {
     /// - Parameters:
     ///   - health: told when executions find the database reachable or not.
     ///   - target: the name the fire log records this database's executions under.
+    ///   - replica: the service's replica id, recorded with each execution (simulated ones excepted:
+    ///     a simulation's rows depend on nothing but its seed and clock).
     public init(
         database: any Database, history: ExecutionHistory, feed: ChangeFeed,
         clock: any UpdaterClock, settings: Settings, health: DatabaseHealth? = nil, target: String = FireLog.defaultTarget,
+        replica: UUID? = nil,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger = Logger(label: "updater.executor")
     ) {
         self.target = target
+        self.replica = replica
         self.database = database
         self.history = history
         self.feed = feed
@@ -134,11 +154,14 @@ public final class Executor: Sendable {
         let result: Result<UpdaterOutput, any Error>
         let target = target, clock = clock
         let rowImages = current.rowImages, log = current.changeLog
+        let claimFirst = current.claimFirst && request.isFire && !request.dryRun && database.dialect == .postgres
+        let replica = request.trigger == .simulation ? nil : replica
         do {
             let output = try await StatementDeadline.$current.withValue(deadline) {
                 try await database.withConnection { conn in
                     try conn.beginTransaction()
                     do {
+                        if claimFirst, try !FireLog.claimFirst(conn, target: target, request: request) { throw ClaimedElsewhere() }
                         var context = UpdaterContext(tenant: request.tenant, fireTime: request.scheduledAt, random: random,
                                                      dryRun: request.dryRun, retentionDays: retention, timeZone: timeZone,
                                                      connection: conn, rowImages: rowImages)
@@ -146,7 +169,7 @@ public final class Executor: Sendable {
                         try context.resolveImages()
                         // The fire log's row and the change log's entries last: they commit exactly when the rows do.
                         // A dry run writes the fire log's row too, to meet the same refusal a second fire would.
-                        try FireLog.record(conn, target: target, executionID: id, request: request, startedAt: started,
+                        try FireLog.record(conn, target: target, replica: replica, executionID: id, request: request, startedAt: started,
                                            finishedAt: clock.now(), rows: ExecutionRecord.rowCounts(context.changes))
                         guard !request.dryRun else {
                             try conn.endTransaction(commit: false)
@@ -185,6 +208,9 @@ public final class Executor: Sendable {
         case .success(let output):
             return await finish(request, id: id, started: started, outcome: .succeeded, changes: output.changes,
                                 samples: request.dryRun ? output.samples : nil, error: nil, events: output.events)
+        case .failure(is ClaimedElsewhere):
+            return await finish(request, id: Identifiers.next(), started: started, outcome: .skipped, changes: [], samples: nil,
+                                error: ClaimedElsewhere.reason)
         case .failure(let error as ExecutionTimedOut):
             return await finish(request, id: id, started: started, outcome: .timedOut, changes: [], samples: nil,
                                 error: error.description)
@@ -227,7 +253,8 @@ public final class Executor: Sendable {
         let record = ExecutionRecord(
             id: id, updater: request.updater.name, tenant: request.tenant.id, scheduledAt: request.scheduledAt,
             startedAt: started, finishedAt: finished, outcome: outcome, trigger: request.trigger, dryRun: request.dryRun, seed: request.seed,
-            rows: ExecutionRecord.rowCounts(changes), error: error, sample: samples, missedRange: missedRange, backlog: request.backlog)
+            rows: ExecutionRecord.rowCounts(changes), error: error, sample: samples, missedRange: missedRange, backlog: request.backlog,
+            replica: request.trigger == .simulation ? nil : replica)
         // After the commit, never before and never after a rollback: in sequence order to the
         // export and the subscribers.
         if !events.isEmpty { feed.committed(events) }
@@ -261,7 +288,7 @@ public final class Executor: Sendable {
     /// or (with a fixed seed) the rows it would write again were refused first and the fire
     /// log holds the fire.
     private func alreadyTookEffect(_ request: Request, failedWith error: any Error) async -> Bool {
-        guard request.trigger != .manual else { return false }
+        guard request.isFire else { return false }
         if FireLog.isDuplicateFire(error) { return true }
         guard (error as? DatabaseError)?.kind == .constraintViolation else { return false }
         let key = ExecutionKey(updater: request.updater.name, tenant: request.tenant.id)
@@ -276,6 +303,12 @@ public final class Executor: Sendable {
     private static func oneLine(_ error: any Error) -> String {
         DatabaseError.oneLine("\(error)")
     }
+}
+
+/// Cluster mode: another replica is executing the fire, or it took effect already (found before
+/// anything was generated).
+struct ClaimedElsewhere: Error {
+    static let reason = "already claimed: another replica is executing this fire or it took effect already"
 }
 
 /// The execution ran past its timeout; its statement was interrupted and its transaction rolled back.

@@ -72,6 +72,9 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, Identifiable {
     public var missedRange: MissedRange?
     /// For a record an operator's backlog action wrote (`updater backlog retry|clear|mark-done`).
     public var backlog: BacklogResolution? = nil
+    /// The replica (service) that ran it: its id, stable for its data folder (``CoordinationStore/replica``).
+    /// Nil for records written before services had ids.
+    public var replica: UUID? = nil
 
     /// Seconds from start to finish.
     public var durationSeconds: Double { finishedAt.timeIntervalSince(startedAt) }

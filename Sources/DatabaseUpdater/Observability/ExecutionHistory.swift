@@ -83,6 +83,14 @@ public final class ExecutionHistory: Sendable {
             version: 5, name: "latest records by outcome",
             sqlite: "CREATE INDEX executions_outcome_started ON executions (outcome, started_at);",
             postgres: ""),
+        // Which replica ran each execution, and the id of the service this data folder belongs to.
+        Migration(
+            version: 6, name: "replica identity",
+            sqlite: """
+                ALTER TABLE executions ADD COLUMN replica TEXT;
+                CREATE TABLE identity (replica TEXT NOT NULL);
+                """,
+            postgres: ""),
     ]
 
     /// Opens (creating and migrating) the history in `directory/state.sqlite`.
@@ -170,7 +178,7 @@ public final class ExecutionHistory: Sendable {
                     record.missedRange.map { .integer(Int64($0.count)) } ?? .null,
                     record.missedRange.map { .bool($0.countIsExact) } ?? .null,
                     record.backlog.map { .text($0.action.rawValue) } ?? .null, record.backlog.map { .text($0.item) } ?? .null,
-                    record.backlog?.reason.map(DatabaseValue.text) ?? .null]
+                    record.backlog?.reason.map(DatabaseValue.text) ?? .null, record.replica.map { .uuid($0) } ?? .null]
         }
         try await database.transaction { conn in
             for values in rows {
@@ -178,8 +186,8 @@ public final class ExecutionHistory: Sendable {
                     """
                     INSERT INTO executions (id, updater, tenant, scheduled_at, started_at, finished_at, duration_seconds, outcome,
                                             dry_run, seed, rows, error, sample, trigger, missed_first, missed_count, missed_count_exact,
-                                            backlog_action, backlog_item, backlog_reason)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+                                            backlog_action, backlog_item, backlog_reason, replica)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
                     """, values)
             }
         }
@@ -210,15 +218,16 @@ public final class ExecutionHistory: Sendable {
                 changed += try conn.execute(
                     """
                     INSERT INTO executions (id, updater, tenant, scheduled_at, started_at, finished_at, duration_seconds, outcome,
-                                            dry_run, seed, rows, error, sample, trigger)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, 'succeeded', 0, $8, $9, NULL, NULL, $10)
+                                            dry_run, seed, rows, error, sample, trigger, replica)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, 'succeeded', 0, $8, $9, NULL, NULL, $10, $11)
                     ON CONFLICT (id) DO UPDATE SET outcome = 'succeeded', error = NULL, rows = excluded.rows,
                         finished_at = excluded.finished_at, duration_seconds = excluded.duration_seconds
                     WHERE executions.outcome <> 'succeeded'
                     """,
                     [.uuid(record.id), .text(record.updater), .uuid(record.tenant), .timestamp(record.scheduledAt),
                      .timestamp(record.startedAt), .timestamp(record.finishedAt), .double(record.durationSeconds),
-                     .text(String(record.seed)), .text(ExecutionRecord.rowsJSON(record.rows)), .text(record.trigger.rawValue)])
+                     .text(String(record.seed)), .text(ExecutionRecord.rowsJSON(record.rows)), .text(record.trigger.rawValue),
+                     record.replica.map { .uuid($0) } ?? .null])
             }
             return changed
         }
@@ -273,7 +282,21 @@ public final class ExecutionHistory: Sendable {
             },
             backlog: row["backlog_action"].stringValue.flatMap(BacklogResolution.Action.init(rawValue:)).map {
                 BacklogResolution(action: $0, item: row["backlog_item"].stringValue ?? "", reason: row["backlog_reason"].stringValue)
-            })
+            },
+            replica: row["replica"].uuidValue)
+    }
+
+    /// The id of the service this data folder belongs to: made the first time it is asked for
+    /// and kept, so a restarted service is the same replica (it resumes its own heartbeat row
+    /// and, by rendezvous, owns the same tenants). Two data folders copied from one share it;
+    /// the fire log's key still keeps each fire once, but they would split no work.
+    public func replicaID() async throws -> UUID {
+        try await database.transaction { conn in
+            if let id = try conn.query("SELECT replica FROM identity").first?["replica"].uuidValue { return id }
+            let id = Identifiers.next()
+            try conn.execute("INSERT INTO identity (replica) VALUES ($1)", .uuid(id))
+            return id
+        }
     }
 
     /// The latest fire time recorded for `updater` and `tenant` by a real (not dry-run)

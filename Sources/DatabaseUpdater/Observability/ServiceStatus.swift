@@ -22,13 +22,16 @@ public struct ServiceStatus: Sendable, Codable, Equatable {
     public var metrics: [UpdaterMetrics]
     /// Each webhook endpoint's state and counters (nil when no service runs).
     public var webhooks: [WebhookStatus]?
-    /// Cluster mode: the cluster's replicas (nil otherwise, or before this replica joined).
+    /// This service's replica id (stable for its data folder; nil from a service that predates ids).
+    public var replica: UUID?
+    /// Cluster mode: the cluster's replicas (nil otherwise, or when the database cannot be read).
     public var replicas: [ReplicaRegistry.Replica]?
 
     public init(running: Bool, pid: Int?, startedAt: Date?, uptimeSeconds: Double?, schedulingEnabled: Bool, schedulingPaused: Bool,
                 dryRun: Bool, database: String, scenario: String? = nil, databaseHealth: DatabaseHealth.State?, timezone: String,
                 schedules: [CronScheduler.EntryStatus], metrics: [UpdaterMetrics], webhooks: [WebhookStatus]? = nil,
-                replicas: [ReplicaRegistry.Replica]? = nil) {
+                replica: UUID? = nil, replicas: [ReplicaRegistry.Replica]? = nil) {
+        self.replica = replica
         self.replicas = replicas
         self.running = running
         self.pid = pid

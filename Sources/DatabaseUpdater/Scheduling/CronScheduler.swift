@@ -43,6 +43,8 @@ public actor CronScheduler {
         /// The fire time of the last real execution, and its outcome (filled in by status).
         public var lastRun: Date?
         public var lastOutcome: ExecutionRecord.Outcome?
+        /// The replica that ran the last execution (in a cluster, possibly another than this one).
+        public var lastReplica: UUID?
 
         public init(updater: String, tenant: UUID, schedule: String, scheduleDescription: String, nextFire: Date?, running: Bool,
                     lastRun: Date? = nil, lastOutcome: ExecutionRecord.Outcome? = nil) {

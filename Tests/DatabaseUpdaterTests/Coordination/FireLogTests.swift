@@ -59,9 +59,9 @@ struct FireLogTests {
         #expect(records.allSatisfy { $0.outcome == .succeeded })
         let location = await fixture.manager.configuration.database
         await fixture.manager.close()
-        // The crash: the history lost every record, then one comes back wrong.
-        try FileManager.default.removeItem(at: fixture.dataDirectory.appendingPathComponent("state.sqlite"))
+        // The crash: the history lost every record (not the data folder's replica id), then one comes back wrong.
         let damaged = try await ExecutionHistory(directory: fixture.dataDirectory)
+        _ = try await damaged.database.withConnection { conn in try conn.execute("DELETE FROM executions") }
         var wrong = records[0]
         wrong.outcome = .failed
         wrong.error = "connection lost during COMMIT"
@@ -80,6 +80,38 @@ struct FireLogTests {
         let committed = try await FireLog.records(of: key, scheduledSince: nil, in: await reopened.database)
         #expect(committed.map(\.id) == [records[0].id])
         #expect(try await reopened.manager.history.restore(committed: committed) == 0)
+        await reopened.close()
+    }
+
+    /// Two services (two data folders) on one database: each execution names the replica that
+    /// ran it, in its record and in the fire log, and a service's restore takes back only its
+    /// own — never another replica's fires as its own successes.
+    @Test(arguments: Engine.allCases)
+    func aServiceRestoresOnlyWhatItRanItself(engine: Engine) async throws {
+        let first = try await UpdaterFixture.make(engine)
+        let location = await first.manager.configuration.database
+        let second = try await UpdaterFixture.make(engine, location: location)
+        let ids = (await first.manager.coordination.replica, await second.manager.coordination.replica)
+        #expect(ids.0 != ids.1)
+        #expect(try await first.manager.history.replicaID() == ids.0)
+        let mine = try await first.manager.execute("service_tickets", fireTime: fireTime)
+        let theirs = try await second.manager.execute("business_records", fireTime: fireTime)
+        #expect(mine.replica == ids.0 && theirs.replica == ids.1)
+        let table = FireLog.table(engine == .sqlite ? .sqlite : .postgres)
+        let named = try await first.query("SELECT execution_id, replica FROM \(table) ORDER BY updater")
+        #expect(named.map { $0["replica"].stringValue } == [ids.1.lowercaseString, ids.0.lowercaseString])
+        await second.close()
+        // The first service's history loses its records; reopened, it restores its own only.
+        let data = first.dataDirectory
+        await first.manager.close()
+        let damaged = try await ExecutionHistory(directory: data)
+        _ = try await damaged.database.withConnection { conn in try conn.execute("DELETE FROM executions") }
+        await damaged.close()
+        let reopened = try await UpdaterFixture.make(engine, location: location, dataDirectory: data)
+        #expect(await reopened.manager.coordination.replica == ids.0, "a restarted service keeps its data folder's replica id")
+        let restored = try await reopened.manager.history.recent(limit: 10)
+        #expect(restored.map(\.id) == [mine.id])
+        #expect(restored.first?.replica == ids.0)
         await reopened.close()
     }
 }

@@ -106,7 +106,7 @@ struct MigrationTests {
         }
         try await insert("scheduled", at: 1)
         await #expect(throws: DatabaseError.self) { try await insert("simulation", at: 2) }
-        #expect(try await Migrator.migrate(db, migrations: OfficeSchema.migrations).applied == [5, 6])
+        #expect(try await Migrator.migrate(db, migrations: OfficeSchema.migrations).applied == [5, 6, 7])
         try await insert("simulation", at: 3)
         await #expect(throws: DatabaseError.self) { try await insert("sideways", at: 4) }
         let rows = try await db.withConnection { conn in

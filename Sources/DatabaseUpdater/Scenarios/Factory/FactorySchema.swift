@@ -22,7 +22,7 @@ enum FactorySchema {
     static let databases = ["customers", "crm", "inventory", "mes", "erp"]
 
     /// Every migration: the bookkeeping shared with every scenario (``FireLog``), then the factory's.
-    static let migrations: [Migration] = [FireLog.migration, FireLog.simulationTrigger, ChangeLog.migration, schema, indexes]
+    static let migrations: [Migration] = [FireLog.migration, FireLog.simulationTrigger, ChangeLog.migration, FireLog.replicaColumn, schema, indexes]
 
     /// Every business table, each written through the change log (seed rows included).
     static let trackedTables = ["customers.customers", "crm.products", "crm.orders", "crm.customer_interactions", "inventory.parts",

@@ -16,11 +16,11 @@ public enum OfficeSchema {
     /// The first ticket number (`ST-1000`).
     public static let firstTicketNumber: Int64 = 1000
 
-    /// Every migration, in order. Versions 3, 5 and 6 are the updater's own bookkeeping in the
+    /// Every migration, in order. Versions 3, 5, 6 and 7 are the updater's own bookkeeping in the
     /// target database, the fire log (``FireLog``) and the change log (``ChangeLog``); version 4
     /// indexes the updaters' repeated reads.
     public static let migrations: [Migration] = [initialSchema, seedDefaultTenant, FireLog.migration, oldestFirstIndexes,
-                                                  FireLog.simulationTrigger, ChangeLog.migration]
+                                                  FireLog.simulationTrigger, ChangeLog.migration, FireLog.replicaColumn]
 
     private static func tables(uuid: String, time: String, money: String) -> String {
         """
