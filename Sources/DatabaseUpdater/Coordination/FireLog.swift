@@ -120,14 +120,19 @@ public enum FireLog {
     /// fire take effect once — so two replicas that briefly both own a tenant (during a
     /// rebalance) do not both do its work.
     static func claimFirst(_ conn: any SQLConnection, target: String, request: Executor.Request) throws(DatabaseError) -> Bool {
-        let slot = "\(target)|\(request.tenant.id.lowercaseString)|\(request.updater.name)|\(DatabaseValue.formatTimestamp(request.scheduledAt))"
         let row = try conn.query(
             """
             SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS mine,
                    EXISTS (SELECT 1 FROM \(table(.postgres)) WHERE target = $2 AND tenant_id = $3 AND updater = $4
                            AND scheduled_at = $5 AND manual_execution = '') AS done
-            """, .text(slot), .text(target), .uuid(request.tenant.id), .text(request.updater.name), .timestamp(request.scheduledAt)).first
+            """, .text(slotName(target: target, request: request)), .text(target), .uuid(request.tenant.id), .text(request.updater.name),
+            .timestamp(request.scheduledAt)).first
         return row?["mine"].boolValue == true && row?["done"].boolValue == false
+    }
+
+    /// The text whose `hashtextextended` is a fire's advisory lock key: its slot, never a clock.
+    static func slotName(target: String, request: Executor.Request) -> String {
+        "\(target)|\(request.tenant.id.lowercaseString)|\(request.updater.name)|\(DatabaseValue.formatTimestamp(request.scheduledAt))"
     }
 
     /// Whether `error` is the fire log's key refusing a second record of a fire.

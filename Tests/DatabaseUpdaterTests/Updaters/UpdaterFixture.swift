@@ -13,7 +13,7 @@ struct UpdaterFixture {
     static func make(
         _ engine: Engine, tenants: [Tenant] = [.default], registry: UpdaterRegistry = .builtIn, seed: UInt64? = 42,
         maxConcurrent: Int = 2, timeoutSeconds: Double = 600, retentionDays: Int? = nil, location: String? = nil,
-        dataDirectory: URL? = nil, webhooks: [WebhookConfig] = []
+        dataDirectory: URL? = nil, webhooks: [WebhookConfig] = [], cluster: UpdaterConfig.ClusterConfig = .init()
     ) async throws -> UpdaterFixture {
         let data = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("updater-data-\(UUID().uuidString)")
         var database = location
@@ -24,6 +24,7 @@ struct UpdaterFixture {
                                    retentionDays: retentionDays),
             tenants: tenants, dataDirectory: data.path, seed: seed)
         config.webhooks = webhooks
+        config.cluster = cluster
         return UpdaterFixture(manager: try await DatabaseUpdaterManager.open(configuration: config, registry: registry),
                               dataDirectory: data)
     }
