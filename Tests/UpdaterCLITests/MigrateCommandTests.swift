@@ -6,11 +6,11 @@ struct MigrateCommandTests {
         let folder = try CommandRunner.temporaryFolder()
         let first = try await CommandRunner.run(["migrate"], in: folder)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("sqlite:data/updater.sqlite: applied 6 migration(s), schema version 6"))
+        #expect(first.stdout.contains("sqlite:data/updater.sqlite: applied 7 migration(s), schema version 7"))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/updater.sqlite").path))
         let second = try await CommandRunner.run(["migrate"], in: folder)
         #expect(second.status == 0)
-        #expect(second.stdout.contains("schema is up to date (version 6)"))
+        #expect(second.stdout.contains("schema is up to date (version 7)"))
     }
 
     @Test func migratesPostgresFromTheEnvironmentWithoutPrintingThePassword() async throws {
