@@ -3,8 +3,8 @@ import Logging
 import Synchronization
 
 /// One replica's part in a cluster: it beats through its ``CoordinationStore`` every heartbeat
-/// and hands the scheduler the tenants it owns among the live replicas (rendezvous ownership,
-/// ``ReplicaRegistry/owner(of:target:among:)``). The fire log's key, not this, makes each fire
+/// and hands the scheduler the tenants it owns among the live replicas (rendezvous ownership
+/// with bounded loads, ``ReplicaRegistry/assignment(of:target:among:)``). The fire log's key, not this, makes each fire
 /// take effect once; this makes the replicas split the work instead of all doing it.
 actor ClusterMember {
     private let store: any CoordinationStore
@@ -49,9 +49,8 @@ actor ClusterMember {
         do {
             heartbeat.firesClaimed = committed.value
             let alive = try await store.beat(heartbeat)
-            let mine = Set(configuration.tenants.map(\.id).filter {
-                ReplicaRegistry.owner(of: $0, target: configuration.target, among: alive) == store.replica
-            })
+            let mine = Set(ReplicaRegistry.assignment(of: configuration.tenants.map(\.id), target: configuration.target, among: alive)
+                .filter { $0.value == store.replica }.keys)
             if alive != live {
                 logger.info("cluster replicas", metadata: ["live": "\(alive.count)", "owned tenants": "\(mine.count)"])
                 live = alive

@@ -9,7 +9,7 @@ import Foundation
 /// let registry = try await ReplicaRegistry.prepare(cluster: "prod", heartbeatSeconds: 5, in: database)
 /// try await registry.beat(me)                       // every heartbeatSeconds
 /// let live = try await registry.replicas().filter(\.alive).map(\.id)
-/// if ReplicaRegistry.owner(of: tenant, target: "default", among: live) == me.id { … }
+/// let mine = ReplicaRegistry.assignment(of: tenants, target: "default", among: live).filter { $0.value == me.id }
 /// ```
 public struct ReplicaRegistry: Sendable {
     /// One replica as the others see it.
@@ -149,17 +149,36 @@ public struct ReplicaRegistry: Sendable {
         }
     }
 
-    /// The replica of `live` that owns `tenant` of `target`: rendezvous hashing, so every replica
-    /// computes the same owner from the same list, and a replica joining or leaving moves only
-    /// the tenants it gains or had. Nil when no replica is live.
-    public static func owner(of tenant: UUID, target: String, among live: [UUID]) -> UUID? {
-        live.map { (weight: weight($0, tenant, target), id: $0) }
-            .max { ($0.weight, $0.id.uuidString) < ($1.weight, $1.id.uuidString) }?.id
+    /// Which replica of `live` owns each of `tenants` of `target`: rendezvous hashing with
+    /// bounded loads. Each replica may own `T / N` tenants, the first `T mod N` of them (in an
+    /// order fixed by their ids) one more, so the split is even to within one tenant — plain
+    /// rendezvous hashing leaves a replica idle in most clusters of three over three tenants.
+    /// Tenants, in the order of their ids, go to the replica they weigh most for that still has
+    /// room. Every replica computes the same assignment from the same lists, in any order; a
+    /// replica joining or leaving moves its own tenants and few others. Empty when no replica is live.
+    public static func assignment(of tenants: [UUID], target: String, among live: [UUID]) -> [UUID: UUID] {
+        let replicas = Set(live).sorted { ($0.uuidString) < ($1.uuidString) }
+        guard !replicas.isEmpty else { return [:] }
+        let ordered = Set(tenants).sorted { $0.uuidString < $1.uuidString }
+        let byRoom = replicas.sorted { (weight($0, nil, target), $0.uuidString) > (weight($1, nil, target), $1.uuidString) }
+        var room: [UUID: Int] = [:]
+        for (index, replica) in byRoom.enumerated() {
+            room[replica] = ordered.count / replicas.count + (index < ordered.count % replicas.count ? 1 : 0)
+        }
+        var owners: [UUID: UUID] = [:]
+        for tenant in ordered {
+            let ranked = replicas.sorted { (weight($0, tenant, target), $0.uuidString) > (weight($1, tenant, target), $1.uuidString) }
+            guard let owner = ranked.first(where: { room[$0, default: 0] > 0 }) else { continue }
+            room[owner, default: 0] -= 1
+            owners[tenant] = owner
+        }
+        return owners
     }
 
-    /// A replica's weight for a tenant: the first 8 bytes of SHA-256 over both ids and the target.
-    private static func weight(_ replica: UUID, _ tenant: UUID, _ target: String) -> UInt64 {
-        let text = "\(replica.uuidString.lowercased())|\(tenant.uuidString.lowercased())|\(target)"
+    /// A replica's weight for a tenant (or, for nil, for an extra tenant of room): the first 8
+    /// bytes of SHA-256 over both ids and the target.
+    private static func weight(_ replica: UUID, _ tenant: UUID?, _ target: String) -> UInt64 {
+        let text = "\(replica.uuidString.lowercased())|\(tenant?.uuidString.lowercased() ?? "room")|\(target)"
         return SHA256.hash(data: Data(text.utf8)).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
