@@ -25,8 +25,12 @@ struct ClusterModeTests {
         for _ in 0..<3 { try replicas.start() }
         guard let settled = await replicas.waitUntilEachSees(3) else { return }
         let membership = try await replicas.membership()
+        let mark = replicas.stderrMark()
         try await Task.sleep(for: .seconds(60))
         let stoppedAt = Date()
+        // Ownership held all along: no replica saw the live replicas change (one taken for dead).
+        let changed = replicas.indices.filter { Substring(replicas.services[$0].stderr.utf8.dropFirst(mark[$0])).contains(" cluster replicas ") }
+        #expect(changed.count == 0, "replicas \(changed) saw the live replicas change during the run (a heartbeat stalled for three beats?): \(replicas.dump())")
         await replicas.stop()
         guard let window = Self.window(from: settled, to: stoppedAt) else { return }
         let evidence = try await ReplicaEvidence.collect(location: replicas.location, folders: replicas.folders)
