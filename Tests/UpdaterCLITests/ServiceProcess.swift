@@ -48,6 +48,8 @@ final class ServiceProcess: Sendable {
     var stdout: String { output.text.withLock { $0.stdout } }
     var stderr: String { output.text.withLock { $0.stderr } }
     var isRunning: Bool { process.isRunning }
+    /// Its process id (how a cluster's registry names the replica's process).
+    var pid: Int32 { process.processIdentifier }
 
     /// Waits until stdout has `count` lines matching `predicate`; false on timeout or exit.
     func waitForLines(_ count: Int = 1, timeout: Duration = .seconds(20), where predicate: (Substring) -> Bool) async -> Bool {
