@@ -69,6 +69,8 @@ public actor DatabaseUpdaterManager: Service {
     private var background: [Task<Void, Never>] = []
     /// This replica's part in its cluster (`cluster.enabled`), once it joined.
     private var clusterMember: ClusterMember?
+    /// Joins the cluster, then beats until cancelled (``startCluster()``).
+    private var clusterTask: Task<Void, Never>?
     /// Whether ``startCluster()`` started joining (it keeps trying until it joins).
     private var joiningCluster = false
     /// Where an API announced before the cluster was joined listens, for the first heartbeat.
@@ -336,15 +338,15 @@ public actor DatabaseUpdaterManager: Service {
     private func startCluster() {
         guard coordination.isCluster, !joiningCluster, let scheduler else { return }
         joiningCluster = true
-        let configuration = configuration, logger = logger, committed = committedFires, coordination = coordination
+        let configuration = configuration, logger = logger, committed = committedFires, coordination = coordination, clock = clock
         let keys = configuration.enabledKeys(in: registry)
-        background.append(Task {
+        clusterTask = Task {
             var warned = false
             while !Task.isCancelled {
                 do {
                     try await coordination.join()
                     let member = ClusterMember(store: coordination, scheduler: scheduler, configuration: configuration, keys: keys,
-                                               committed: committed, logger: logger)
+                                               committed: committed, clock: clock, logger: logger)
                     await self.joined(member)
                     logger.info("joined cluster", metadata: ["cluster": "\(configuration.cluster.name)",
                                                              "replica": "\(coordination.replica.lowercaseString)"])
@@ -359,7 +361,24 @@ public actor DatabaseUpdaterManager: Service {
                     try? await Task.sleep(for: .seconds(configuration.cluster.heartbeatSeconds))
                 }
             }
-        })
+        }
+    }
+
+    /// Stops beating and leaves the cluster (once this replica's executions are over), so the
+    /// others take its tenants at their next beat rather than after three silent ones.
+    private func leaveCluster() async {
+        guard let clusterTask else { return }
+        clusterTask.cancel()
+        await clusterTask.value
+        self.clusterTask = nil
+        guard clusterMember != nil else { return }
+        do {
+            try await coordination.leave()
+            logger.info("left the cluster", metadata: ["replica": "\(coordination.replica.lowercaseString)"])
+        } catch {
+            logger.warning("could not leave the cluster; the others take its tenants after three silent heartbeats",
+                           metadata: ["error": "\((error as? DatabaseError)?.message ?? "\(error)")"])
+        }
     }
 
     private func joined(_ member: ClusterMember) async {
@@ -569,6 +588,7 @@ public actor DatabaseUpdaterManager: Service {
         if let scheduler {
             await scheduler.shutdown(grace: configuration.shutdownGracePeriod)
         }
+        await leaveCluster()
         await webhooks.stop(logEnd: feed.handedOn, grace: configuration.shutdownGracePeriod)
         await close()
     }
@@ -584,6 +604,9 @@ public actor DatabaseUpdaterManager: Service {
     /// that was) are appended from the log first, when the database answers.
     public func close() async {
         await scheduler?.releaseWaiters()
+        clusterTask?.cancel()
+        await clusterTask?.value
+        clusterTask = nil
         background.forEach { $0.cancel() }
         await webhooks.stop(logEnd: nil, grace: .zero)
         health.releaseWaiters()

@@ -13,13 +13,20 @@ actor ClusterMember {
     private let keys: [ExecutionKey]
     private let logger: Logger
     private let committed: FireCounter
+    private let clock: any UpdaterClock
     private var heartbeat: Heartbeat
+    /// Whether the last beat found this replica's clock off the database's (warned once per episode).
+    private var skewed = false
     private var owned: Set<UUID> = []
     private var live: [UUID] = []
 
     /// - Parameter committed: the fires this replica committed, reported with each beat.
+    /// How far this replica's clock may be from the coordinating database's before it warns.
+    static let skewWarning: TimeInterval = 2
+
     init(store: any CoordinationStore, scheduler: CronScheduler, configuration: UpdaterConfig, keys: [ExecutionKey],
-         committed: FireCounter, logger: Logger) {
+         committed: FireCounter, clock: any UpdaterClock, logger: Logger) {
+        self.clock = clock
         self.store = store
         self.scheduler = scheduler
         self.configuration = configuration
@@ -48,7 +55,9 @@ actor ClusterMember {
     func beat() async {
         do {
             heartbeat.firesClaimed = committed.value
-            let alive = try await store.beat(heartbeat)
+            let sent = clock.now()
+            let (alive, recordedAt) = try await store.beat(heartbeat)
+            if let recordedAt { checkSkew(sent: sent, received: clock.now(), recordedAt: recordedAt) }
             let mine = Set(ReplicaRegistry.assignment(of: configuration.tenants.map(\.id), target: configuration.target, among: alive)
                 .filter { $0.value == store.replica }.keys)
             if alive != live {
@@ -59,7 +68,10 @@ actor ClusterMember {
             let gained = mine.subtracting(owned)
             let lastFires = try await store.lastCommittedFires(of: keys.filter { gained.contains($0.tenant) })
             owned = mine
-            await scheduler.setOwnership(mine, lastCommitted: lastFires)
+            // A tenant no fire ever committed for starts at the database's time, not this
+            // replica's: a replica whose clock runs ahead records the slots between as missed
+            // instead of silently starting past them.
+            await scheduler.setOwnership(mine, lastCommitted: lastFires, otherwiseAfter: recordedAt)
         } catch {
             logger.warning("cluster heartbeat failed; owning no tenant until one goes through",
                            metadata: ["error": "\((error as? DatabaseError)?.message ?? "\(error)")"])
@@ -69,6 +81,25 @@ actor ClusterMember {
                 await scheduler.setOwnership([], lastCommitted: [:])
             }
         }
+    }
+}
+
+extension ClusterMember {
+    /// Warns when this replica's clock is more than ``skewWarning`` off the database's (the beat
+    /// was recorded between sending and receiving it): fires are named by their slot, so skew
+    /// never duplicates one, but this replica fires its tenants early or late by as much.
+    private func checkSkew(sent: Date, received: Date, recordedAt: Date) {
+        let offset = sent.timeIntervalSince(recordedAt) > 0
+            ? sent.timeIntervalSince(recordedAt)
+            : min(0, received.timeIntervalSince(recordedAt))
+        let off = abs(offset) > Self.skewWarning
+        if off && !skewed {
+            logger.warning("this replica's clock is off the database's; its tenants' fires run early or late by as much",
+                           metadata: ["aheadSeconds": "\(String(format: "%.1f", offset))"])
+        } else if !off && skewed {
+            logger.info("this replica's clock agrees with the database's again")
+        }
+        skewed = off
     }
 }
 

@@ -24,9 +24,12 @@ public protocol CoordinationStore: Sendable {
 
     /// Readies what the store keeps (a cluster's registry); safe to call again after a failure.
     func join() async throws
-    /// Records this replica's heartbeat and returns the live replicas' ids (this one included
-    /// once its beat went through).
-    func beat(_ heartbeat: Heartbeat) async throws -> [UUID]
+    /// Records this replica's heartbeat: the live replicas' ids (this one included once its beat
+    /// went through), and the time the beat was recorded at by the coordinating database's clock.
+    func beat(_ heartbeat: Heartbeat) async throws -> (live: [UUID], recordedAt: Date?)
+    /// Leaves (a graceful stop): the others take this replica's tenants at their next beat
+    /// instead of waiting for three silent ones.
+    func leave() async throws
     /// The replicas known, alive or not, oldest first.
     func replicas() async throws -> [ReplicaRegistry.Replica]
     /// Removes a replica that will not come back; false when there was none with that id.
@@ -103,7 +106,9 @@ public struct LocalCoordination: CoordinationStore {
 
     public func join() async throws {}
 
-    public func beat(_ heartbeat: Heartbeat) async throws -> [UUID] { [replica] }
+    public func beat(_ heartbeat: Heartbeat) async throws -> (live: [UUID], recordedAt: Date?) { ([replica], nil) }
+
+    public func leave() async throws {}
 
     public func replicas() async throws -> [ReplicaRegistry.Replica] { [] }
 
@@ -143,12 +148,14 @@ public final class PostgresCoordination: CoordinationStore {
         _ = try await ReplicaRegistry.prepare(cluster: cluster, heartbeatSeconds: heartbeatSeconds, in: database)
     }
 
-    public func beat(_ heartbeat: Heartbeat) async throws -> [UUID] {
-        try await registry.beat(ReplicaRegistry.Replica(id: replica, host: heartbeat.host, pid: heartbeat.pid,
-                                                        startedAt: heartbeat.startedAt, firesClaimed: heartbeat.firesClaimed,
-                                                        api: heartbeat.api))
-        return try await registry.replicas().filter(\.alive).map(\.id)
+    public func beat(_ heartbeat: Heartbeat) async throws -> (live: [UUID], recordedAt: Date?) {
+        let recordedAt = try await registry.beat(ReplicaRegistry.Replica(id: replica, host: heartbeat.host, pid: heartbeat.pid,
+                                                                         startedAt: heartbeat.startedAt, firesClaimed: heartbeat.firesClaimed,
+                                                                         api: heartbeat.api))
+        return (try await registry.replicas().filter(\.alive).map(\.id), recordedAt)
     }
+
+    public func leave() async throws { _ = try await registry.forget(replica) }
 
     public func replicas() async throws -> [ReplicaRegistry.Replica] { try await registry.replicas() }
 

@@ -95,16 +95,19 @@ public struct ReplicaRegistry: Sendable {
 
     /// Records `replica`'s heartbeat at the database's `now()` (registering it the first time;
     /// a replica restarted on the same data folder keeps its id, and its row is updated).
-    public func beat(_ replica: Replica) async throws {
+    /// - Returns: the heartbeat's time, by the database's clock.
+    @discardableResult
+    public func beat(_ replica: Replica) async throws -> Date? {
         let cluster = cluster
-        _ = try await database.withConnection { conn in
-            try conn.execute("""
+        return try await database.withConnection { conn in
+            try conn.query("""
                 INSERT INTO \(Self.table) (cluster, replica_id, host, pid, started_at, last_heartbeat, fires_claimed, api)
                 VALUES ($1, $2, $3, $4, $5, now(), $6, $7)
                 ON CONFLICT (cluster, replica_id) DO UPDATE SET last_heartbeat = now(), host = EXCLUDED.host, pid = EXCLUDED.pid,
                     started_at = EXCLUDED.started_at, fires_claimed = EXCLUDED.fires_claimed, api = EXCLUDED.api
+                RETURNING last_heartbeat
                 """, .text(cluster), .uuid(replica.id), .text(replica.host), .integer(Int64(replica.pid)), .timestamp(replica.startedAt),
-                .integer(Int64(replica.firesClaimed)), replica.api.map(DatabaseValue.text) ?? .null)
+                .integer(Int64(replica.firesClaimed)), replica.api.map(DatabaseValue.text) ?? .null).first?["last_heartbeat"].dateValue
         }
     }
 

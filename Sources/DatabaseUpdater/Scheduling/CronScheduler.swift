@@ -170,12 +170,13 @@ public actor CronScheduler {
     /// Cluster mode: fire only `tenants` from now on (a tenant lost stops firing at once). A
     /// tenant gained resumes after its last committed fire in `lastCommitted` (the fire log), so
     /// the fires its previous owner did not commit are caught up under the misfire policy, as
-    /// after a restart; without a committed fire it starts at its next one.
-    func setOwnership(_ tenants: Set<UUID>, lastCommitted: [ExecutionKey: Date]) {
+    /// after a restart; without a committed fire it starts after `otherwiseAfter` (the
+    /// coordinating database's time), else after now.
+    func setOwnership(_ tenants: Set<UUID>, lastCommitted: [ExecutionKey: Date], otherwiseAfter: Date? = nil) {
         let now = clock.now(), before = owned ?? []
         owned = tenants
         for index in entries.indices where tenants.contains(entries[index].tenant.id) && !before.contains(entries[index].tenant.id) {
-            let after = lastCommitted[entries[index].key] ?? now
+            let after = lastCommitted[entries[index].key] ?? min(otherwiseAfter ?? now, now)
             entries[index].nextFire = entries[index].schedule.next(after: after)
         }
         wake()

@@ -98,7 +98,9 @@ struct ClusterExecutionTests {
         #expect(status.replica == first.coordination.replica)
         let entry = status.schedules.first { $0.updater == "service_tickets" }
         #expect(entry?.lastRun == fireTime && entry?.lastReplica == second.coordination.replica, "\(String(describing: entry))")
+        // A graceful stop leaves the cluster: the other sees it gone at once, not after three beats.
         try await first.stop()
+        #expect(try await second.coordination.replicas().map(\.id) == [second.coordination.replica])
         try await second.stop()
     }
 }
