@@ -17,7 +17,7 @@ help:
 	@echo "make bench-live-view  the live view (GET /) in headless chromium: fps with >= 10,000 orbs at ~1,000 events/s"
 	@echo "                 (LIVE_VIEW_ARGS=--quick: 2 windows of 5 s)"
 	@echo "make bench-cluster  fires/s carried by 1, 2 and 3 cluster replicas on one PostgreSQL (cap 2 each), duplicates, verify"
-	@echo "                 (CLUSTER_ARGS=--quick: 10-s windows, 3 rounds, about 4 minutes; full: about 17 minutes)"
+	@echo "                 (CLUSTER_ARGS=--quick: 10-s windows, 3 rounds, about 4 minutes; full: about 14 minutes)"
 	@echo "make bench-cron  next-fire evaluations per second (release build)"
 	@echo "make soak        the release service for SOAK_MINUTES (60) under API load: RSS, fds, threads must stay flat (soak-results/)"
 	@echo "make fuzz        libFuzzer on the cron parser and the configuration loader, FUZZ_SECONDS (60) per target; fails on a crash, leak, timeout or OOM"
