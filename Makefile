@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/updater
 
-.PHONY: run test deps build bench bench-quick bench-ground-truth bench-monitor bench-streams bench-live-view bench-cron soak fuzz clean help
+.PHONY: run test deps build bench bench-quick bench-ground-truth bench-monitor bench-streams bench-live-view bench-cluster bench-cron soak fuzz clean help
 
 help:
 	@echo "make run         build and start the service on the embedded SQLite default, demo schedules (Config/demo.yaml)"
@@ -16,6 +16,8 @@ help:
 	@echo "                 (STREAMS_ARGS=--quick: 5-s windows, 3 rounds)"
 	@echo "make bench-live-view  the live view (GET /) in headless chromium: fps with >= 10,000 orbs at ~1,000 events/s"
 	@echo "                 (LIVE_VIEW_ARGS=--quick: 2 windows of 5 s)"
+	@echo "make bench-cluster  fires/s carried by 1, 2 and 3 cluster replicas on one PostgreSQL (cap 2 each), duplicates, verify"
+	@echo "                 (CLUSTER_ARGS=--quick: 10-s windows, 3 rounds, about 4 minutes; full: about 14 minutes)"
 	@echo "make bench-cron  next-fire evaluations per second (release build)"
 	@echo "make soak        the release service for SOAK_MINUTES (60) under API load: RSS, fds, threads must stay flat (soak-results/)"
 	@echo "make fuzz        libFuzzer on the cron parser and the configuration loader, FUZZ_SECONDS (60) per target; fails on a crash, leak, timeout or OOM"
@@ -85,6 +87,15 @@ LIVE_VIEW_ARGS ?=
 bench-live-view: deps
 	$(SWIFT) build -c release --product updater
 	$$(scripts/browser-venv.sh) bench/live_view.py $(LIVE_VIEW_ARGS)
+
+## The cluster (issue 19): 1, 2 and 3 `updater start` replicas of one cluster on one PostgreSQL, on this machine,
+## serviceTickets at */1 for 3,000 tenants (more than they carry), cap 2 each: fires/s from updater.fires, the duplicates
+## (change log, histories) that must be 0, `updater verify`, skipped fires, each replica's share, and where the CPU goes.
+## Writes bench/results-cluster.json; see bench/notes.md.
+CLUSTER_ARGS ?=
+bench-cluster: deps
+	$(SWIFT) build -c release --product updater
+	scripts/with-test-postgres.sh python3 bench/cluster.py $(CLUSTER_ARGS)
 
 bench-cron: deps
 	$(SWIFT) build -c release --product CronBenchmark
