@@ -86,7 +86,8 @@ extension Updater {
                 }
                 tenants = [id]
             }
-            var scope = LogVerifier.Scope(tenants: tenants)
+            // Without --tenant, the whole target: the configured tenants and every tenant the log holds.
+            var scope = LogVerifier.Scope(tenants: tenants, loggedTenants: tenant == nil)
             if let since {
                 if let seq = Int64(since), seq >= 0 {
                     scope.sinceSequence = seq

@@ -55,6 +55,27 @@ struct GroundTruthCommandTests {
 
     /// A service and one-off executions beside it, both exporting to one changes.jsonl: each
     /// entry once, in sequence order, the file equal to the log.
+    /// `verify --database URL` with no configuration (so with the default tenant only) still
+    /// checks every tenant the log holds: it must not pass having checked nothing.
+    @Test func verifyWithoutTheConfigurationChecksEveryLoggedTenant() async throws {
+        let folder = try CommandRunner.temporaryFolder(), elsewhere = try CommandRunner.temporaryFolder()
+        defer { for url in [folder, elsewhere] { try? FileManager.default.removeItem(at: url) } }
+        let database = "sqlite:\(folder.path)/office.sqlite"
+        let tenant = "7d1f3c2a-9b8e-4f60-a1d2-3e4f5a6b7c8d"
+        let config = try ServiceFixture.writeConfig(
+            "database: \"\(database)\"\nseed: 5\ntenants:\n  - id: \(tenant)\n    customerId: cust-2\n", in: folder)
+        try await traffic(config, rounds: 2, in: folder)
+        let clean = try await CommandRunner.run(["verify", "--database", database, "--json"], in: elsewhere)
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        let entries = ((try? JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [String: Any])?["log"] as? [String: Any])?["entries"] as? Int
+        #expect((entries ?? 0) > 0, "checked no entry: \(clean.stdout)")
+        let opened = try await DatabaseFactory.open(database, poolSize: 1)
+        _ = try await opened.withConnection { conn in try conn.execute("DELETE FROM service_tickets WHERE tenant_id = $1", .text(tenant)) }
+        await opened.close()
+        let broken = try await CommandRunner.run(["verify", "--database", database], in: elsewhere)
+        #expect(broken.status == 1, "another tenant's deleted tickets went unnoticed: \(broken.stdout)\(broken.stderr)")
+    }
+
     @Test func twoProcessesExportEachEntryOnceInOrder() async throws {
         let folder = try CommandRunner.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -15,8 +15,13 @@ public enum LogVerifier {
         public var sinceSequence: Int64?
         /// Only keys whose last change committed at or after this time.
         public var sinceTime: Date?
+        /// Also every tenant the log holds entries of: a check of the whole target, which must
+        /// not pass having checked nothing because the configuration names other tenants than
+        /// the ones that wrote (`updater verify --database URL` without the service's configuration).
+        public var loggedTenants: Bool
 
-        public init(tenants: [UUID], sinceSequence: Int64? = nil, sinceTime: Date? = nil) {
+        public init(tenants: [UUID], sinceSequence: Int64? = nil, sinceTime: Date? = nil, loggedTenants: Bool = false) {
+            self.loggedTenants = loggedTenants
             self.tenants = tenants
             self.sinceSequence = sinceSequence
             self.sinceTime = sinceTime
@@ -40,10 +45,9 @@ public enum LogVerifier {
     /// commits, so it is kept short); hashing and comparing happen after it is released.
     public static func verify(_ scenario: any Scenario, in database: any Database, scope: Scope) async throws -> LogReport {
         let lockOrder = ["main"] + scenario.databases
-        let tenants = Set(scope.tenants.map(\.lowercaseString))
-        let (entries, tablesRead) = try await database.withConnection { conn in
+        let (entries, tablesRead, tenants) = try await database.withConnection { conn in
             try scenario.requireSchema(on: conn)
-            return try conn.readSnapshot(lockOrder: lockOrder) { () throws -> ([DatabaseRow], [(table: String, rows: [DatabaseRow])]) in
+            return try conn.readSnapshot(lockOrder: lockOrder) { () throws -> ([DatabaseRow], [(table: String, rows: [DatabaseRow])], Set<String>) in
                 // Only the columns the check needs, as they come: entries are read whole after the snapshot.
                 var entries: [DatabaseRow] = []
                 var last: Int64 = 0
@@ -57,18 +61,20 @@ public enum LogVerifier {
                     entries += page
                     last = end
                 }
+                var tenants = Set(scope.tenants.map(\.lowercaseString))
+                if scope.loggedTenants { tenants.formUnion(entries.compactMap { $0[1].stringValue }) }
                 let tables = Set(scenario.trackedTables).union(Set(entries.compactMap { $0[2].stringValue })).sorted()
                 var read: [(table: String, rows: [DatabaseRow])] = []
                 for table in tables {
                     // The tenant as text, cast to the column's type (uuid or text) on PostgreSQL.
                     let cast = conn.dialect == .postgres ? "::" + (try KeyColumnTypes.of(table, on: conn).tenant) : ""
                     var rows: [DatabaseRow] = []
-                    for tenant in scope.tenants {
-                        rows += try conn.query("SELECT * FROM \(table) WHERE tenant_id = $1\(cast)", .text(tenant.lowercaseString))
+                    for tenant in tenants.sorted() {
+                        rows += try conn.query("SELECT * FROM \(table) WHERE tenant_id = $1\(cast)", .text(tenant))
                     }
                     read.append((table, rows))
                 }
-                return (entries, read)
+                return (entries, read, tenants)
             }
         }
         var expected: [String: [String: Expected]] = [:]
