@@ -155,25 +155,12 @@ public enum FireLog {
         }
     }
 
-    /// The latest committed fire (scheduled or catch-up) of each of `keys` that has one. One
-    /// short walk back along the key per updater and tenant.
+    /// The latest committed fire (scheduled or catch-up) of each of `keys` that has one: the
+    /// fire times of ``lastFireRecords(of:in:target:)``.
     public static func lastFires(of keys: [ExecutionKey], in database: any Database, target: String = defaultTarget) async throws
         -> [ExecutionKey: Date]
     {
-        let table = table(database.dialect)
-        return try await database.withConnection { conn in
-            var result: [ExecutionKey: Date] = [:]
-            for key in keys {
-                let last = try conn.query(
-                    """
-                    SELECT scheduled_at FROM \(table)
-                    WHERE target = $1 AND tenant_id = $2 AND updater = $3 AND manual_execution = ''
-                    ORDER BY scheduled_at DESC LIMIT 1
-                    """, .text(target), .uuid(key.tenant), .text(key.updater)).first?["scheduled_at"].dateValue
-                if let last { result[key] = last }
-            }
-            return result
-        }
+        try await lastFireRecords(of: keys, in: database, target: target).mapValues(\.scheduledAt)
     }
 
     /// The committed executions of `key` scheduled at or after `since` (all of them when nil),
