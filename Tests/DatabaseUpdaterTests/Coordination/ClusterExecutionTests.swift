@@ -28,7 +28,9 @@ struct ClusterExecutionTests {
         #expect(try await fixture.count("service_tickets") == tickets)
         #expect(try await fixture.count(FireLog.table(.postgres)) == 0)
 
-        // Released (the other replica rolled back): the fire is taken.
+        // Released (the other replica rolled back): the fire is taken. Unlocked before closing: a
+        // closed session's locks go only when its server process has ended, a moment later.
+        _ = try await other.withConnection { conn in try conn.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", .text(slot)) }
         await other.close()
         let taken = await fixture.manager.executor.execute(fire())
         #expect(taken.outcome == .succeeded, "\(taken.error ?? "")")
