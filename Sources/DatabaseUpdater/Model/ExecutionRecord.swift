@@ -124,25 +124,42 @@ public enum JSONCoding {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends `text` as a JSON string literal to UTF-8 `bytes`: byte by byte, since only
-    /// ASCII bytes are ever escaped (every byte of a multi-byte character is 0x80 or above).
+    /// Appends `text` as a JSON string literal to UTF-8 `bytes`.
     public static func appendQuoted(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { appendQuoted($0, to: &bytes) }
+    }
+
+    /// Appends the UTF-8 `text` as a JSON string literal: `"`, `\`, `\n`, `\r`, `\t` and other
+    /// control characters escaped (as `\u00XX`), nothing else. Only ASCII bytes are ever escaped
+    /// (every byte of a multi-byte character is 0x80 or above), so the runs between escapes are
+    /// copied whole.
+    public static func appendQuoted(_ text: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case ..<0x20:
-                let hex: StaticString = "0123456789abcdef"
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0x0f)]])
-            default: bytes.append(byte)
-            }
+        var runStart = 0
+        for index in 0..<text.count {
+            let byte = text[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index]))
+            appendEscape(byte, to: &bytes)
+            runStart = index + 1
         }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscape(_ byte: UInt8, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
+        case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "n"))
+        case UInt8(ascii: "\r"): bytes.append(UInt8(ascii: "r"))
+        case UInt8(ascii: "\t"): bytes.append(UInt8(ascii: "t"))
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                      hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0x0f)]])
+        }
     }
 
     /// An encoder with the tool's date format; `pretty` for people.

@@ -33,23 +33,12 @@ enum CanonicalBytes {
         }
     }
 
-    /// `text` in double quotes, escaped as ``JSONCoding/appendQuoted(_:to:)`` escapes (`"`, `\`,
-    /// `\n`, `\r`, `\t`, other control characters as `\u00XX`); the runs between escapes are
-    /// copied whole. Returns the FNV-1a of `text` (unescaped).
+    /// `text` in double quotes, escaped as ``JSONCoding`` escapes. Returns the FNV-1a of `text`
+    /// (unescaped).
     static func appendQuoted(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> UInt32 {
-        out.append(UInt8(ascii: "\""))
+        JSONCoding.appendQuoted(text, to: &out)
         var hash = fnvOffset
-        var runStart = 0
-        for index in 0..<text.count {
-            let byte = text[index]
-            hash = (hash ^ UInt32(byte)) &* fnvPrime
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart..<index]))
-            appendEscape(byte, to: &out)
-            runStart = index + 1
-        }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: text[runStart...]))
-        out.append(UInt8(ascii: "\""))
+        for byte in text { hash = (hash ^ UInt32(byte)) &* fnvPrime }
         return hash
     }
 
@@ -62,19 +51,5 @@ enum CanonicalBytes {
         for byte in out[start...] { hash = (hash ^ UInt32(byte)) &* fnvPrime }
         out.append(UInt8(ascii: "\""))
         return hash
-    }
-
-    private static func appendEscape(_ byte: UInt8, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\\"))
-        switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-        case UInt8(ascii: "\n"): out.append(UInt8(ascii: "n"))
-        case UInt8(ascii: "\r"): out.append(UInt8(ascii: "r"))
-        case UInt8(ascii: "\t"): out.append(UInt8(ascii: "t"))
-        default:
-            let hex: StaticString = "0123456789abcdef"
-            out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                    hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0x0f)]])
-        }
     }
 }

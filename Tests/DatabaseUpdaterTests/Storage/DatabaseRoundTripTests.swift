@@ -43,6 +43,51 @@ struct DatabaseRoundTripTests {
         await db.close()
     }
 
+    /// PostgreSQL takes parameters in binary form: timestamps keep the millisecond the text form
+    /// kept (sub-millisecond digits dropped, before 2000 and before 1970 too), and an empty text
+    /// is not a NULL.
+    @Test(arguments: Engine.allCases)
+    func timestampsKeepTheirMillisecondAndEmptyTextIsNotNull(engine: Engine) async throws {
+        let db = try await TestDatabases.fresh(engine)
+        let t = db.dialect.testTypes
+        let instants: [TimeInterval] = [1_795_000_000.1239, 946_684_799.9996, -1_234.5678, 0, -0.0004]
+        let rows = try await db.withConnection { conn in
+            try conn.execute("CREATE TABLE stamps (k \(t.int) PRIMARY KEY, ts \(t.time), s TEXT)")
+            for (index, seconds) in instants.enumerated() {
+                try conn.execute("INSERT INTO stamps (k, ts, s) VALUES ($1, $2, $3)",
+                                 .integer(Int64(index)), .timestamp(Date(timeIntervalSince1970: seconds)), .text(""))
+            }
+            return try conn.query("SELECT k, ts, s FROM stamps ORDER BY k")
+        }
+        #expect(rows.count == instants.count)
+        for (row, seconds) in zip(rows, instants) {
+            let stored = try #require(row["ts"].dateValue)
+            #expect(DatabaseValue.formatTimestamp(stored) == DatabaseValue.formatTimestamp(Date(timeIntervalSince1970: seconds)))
+            #expect((stored.timeIntervalSince1970 * 1000).rounded() == (seconds * 1000).rounded(.down))
+            #expect(row["s"] == .text(""))
+        }
+        await db.close()
+    }
+
+    /// A connection keeps each prepared statement's column names; after the table changes, a
+    /// `SELECT *` prepared before returns the new columns, under their new names.
+    @Test(arguments: Engine.allCases)
+    func aSelectPreparedBeforeASchemaChangeSeesTheNewColumns(engine: Engine) async throws {
+        let db = try await TestDatabases.fresh(engine, poolSize: 1)
+        let names = try await db.withConnection { conn in
+            try conn.execute("CREATE TABLE shapes (a TEXT, b TEXT)")
+            try conn.execute("INSERT INTO shapes (a, b) VALUES ('1', '2')")
+            let before = try conn.query("SELECT * FROM shapes").first?.columns
+            try conn.execute("ALTER TABLE shapes ADD COLUMN c TEXT")
+            let added = try conn.query("SELECT * FROM shapes").first?.columns
+            try conn.execute("ALTER TABLE shapes RENAME COLUMN a TO z")
+            let renamed = try conn.query("SELECT * FROM shapes").first?.columns
+            return [before, added, renamed]
+        }
+        #expect(names == [["a", "b"], ["a", "b", "c"], ["z", "b", "c"]])
+        await db.close()
+    }
+
     @Test(arguments: Engine.allCases)
     func aThrownErrorRollsTheTransactionBack(engine: Engine) async throws {
         struct Injected: Error {}

@@ -8,6 +8,19 @@ import Foundation
 public enum TicketCounter {
     /// The number to use for the next ticket of `tenant`, allocated in the current transaction.
     public static func next(tenant: UUID, on conn: any SQLConnection, now: Date) throws -> Int64 {
+        if conn.dialect == .sqlite {
+            // An update and a read of the row rather than an upsert with `RETURNING`: SQLite
+            // gathers returned rows in an ephemeral table, a good part of an execution's
+            // instructions (callgrind). Its writers are serialized, so the two cannot interleave.
+            let counted = try conn.execute("UPDATE ticket_counters SET next_number = next_number + 1, updated_at = $2 WHERE tenant_id = $1",
+                                           .uuid(tenant), .timestamp(now))
+            if counted == 0 {
+                try conn.execute("INSERT INTO ticket_counters (tenant_id, next_number, updated_at) VALUES ($1, $2 + 1, $3)",
+                                 .uuid(tenant), .integer(OfficeSchema.firstTicketNumber), .timestamp(now))
+            }
+            let number = try conn.query("SELECT next_number - 1 AS allocated FROM ticket_counters WHERE tenant_id = $1", .uuid(tenant))
+            return try allocated(number, tenant: tenant)
+        }
         let rows = try conn.query(
             """
             INSERT INTO ticket_counters (tenant_id, next_number, updated_at) VALUES ($1, $2 + 1, $3)
@@ -16,6 +29,10 @@ public enum TicketCounter {
             RETURNING next_number - 1 AS allocated
             """,
             .uuid(tenant), .integer(OfficeSchema.firstTicketNumber), .timestamp(now))
+        return try allocated(rows, tenant: tenant)
+    }
+
+    private static func allocated(_ rows: [DatabaseRow], tenant: UUID) throws -> Int64 {
         guard let number = rows.first?["allocated"].intValue else {
             throw DatabaseError(.statement, "ticket counter for tenant \(tenant) returned no number")
         }
@@ -35,6 +52,10 @@ public enum TicketCounter {
     /// Parameters: `$1 … $n` are `columns` (the tenant is `$2`), then the three of
     /// ``numberedInsertParameters(now:)``.
     static func numberedInsert(into table: String, columns: [String]) -> String {
+        StatementTexts.sql(.numberedInsert, table: table, columns: columns) { buildNumberedInsert(into: table, columns: columns) }
+    }
+
+    private static func buildNumberedInsert(into table: String, columns: [String]) -> String {
         let n = columns.count
         let placeholders = (1...n).map { "$\($0)" }.joined(separator: ", ")
         return """

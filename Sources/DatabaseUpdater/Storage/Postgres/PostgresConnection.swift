@@ -22,15 +22,16 @@ public final class PostgresConnection: PooledConnection {
     private var beginQueued = false
     private var inTransaction = false
 
-    /// A prepared statement ready to send, with its parameters as text.
+    /// A prepared statement ready to send, with its parameters in binary format
+    /// (``BinaryParameters``).
     private struct Outgoing {
         let name: String
         let sql: String
-        let values: [String?]
+        let parameters: BinaryParameters
     }
 
     private struct PreparedKey: Hashable {
-        let sql: String
+        let sql: StatementKey
         let types: [Oid]
     }
 
@@ -248,7 +249,7 @@ public final class PostgresConnection: PooledConnection {
     /// `sql` prepared on this connection, with `parameters` as text.
     private func outgoing(_ conn: OpaquePointer, _ sql: String, _ parameters: [DatabaseValue], cancellable: Bool) throws(DatabaseError) -> Outgoing {
         let name = try preparedName(conn, sql: sql, types: parameters.map(Self.typeOID), cancellable: cancellable)
-        return Outgoing(name: name, sql: sql, values: parameters.map(Self.text(of:)))
+        return Outgoing(name: name, sql: sql, parameters: BinaryParameters(parameters))
     }
 
     /// Sends `batch` (one statement alone, or several in one pipeline and one sync) and waits
@@ -295,15 +296,13 @@ public final class PostgresConnection: PooledConnection {
     }
 
     private func sendPrepared(_ conn: OpaquePointer, _ statement: Outgoing) -> Bool {
-        let texts: [UnsafeMutablePointer<CChar>?] = statement.values.map { $0.map { strdup($0) } ?? nil }
-        defer { texts.forEach { free($0) } }
-        return texts.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-            PQsendQueryPrepared(conn, statement.name, Int32(values.count), values.baseAddress, nil, nil, 0)
+        statement.parameters.withArrays { count, values, lengths, formats in
+            PQsendQueryPrepared(conn, statement.name, count, values, lengths, formats, 0)
         } == 1
     }
 
     private func preparedName(_ conn: OpaquePointer, sql: String, types: [Oid], cancellable: Bool) throws(DatabaseError) -> String {
-        let key = PreparedKey(sql: sql, types: types)
+        let key = PreparedKey(sql: StatementKey(sql: sql), types: types)
         if let name = prepared[key] { return name }
         // Never while statements are queued: their prepared names must stay valid.
         if prepared.count >= Self.maxPreparedStatements && queued.isEmpty {
@@ -397,18 +396,6 @@ public final class PostgresConnection: PooledConnection {
         }
     }
 
-    private static func text(of value: DatabaseValue) -> String? {
-        switch value {
-        case .null: nil
-        case .text(let s): s
-        case .integer(let i): String(i)
-        case .double(let d): d.isFinite ? "\(d)" : (d.isNaN ? "NaN" : (d > 0 ? "Infinity" : "-Infinity"))
-        case .bool(let b): b ? "t" : "f"
-        case .timestamp(let date): DatabaseValue.formatTimestamp(date)
-        case .uuid(let uuid): uuid.lowercaseString
-        }
-    }
-
     private static func rows(of result: OpaquePointer) -> [DatabaseRow] {
         let rowCount = PQntuples(result), columnCount = PQnfields(result)
         guard rowCount > 0 else { return [] }
@@ -440,7 +427,7 @@ public final class PostgresConnection: PooledConnection {
         case OID.float4, OID.float8, OID.numeric: return Double(text).map(DatabaseValue.double) ?? .text(text)
         case OID.timestamptz, OID.timestamp:
             return DatabaseValue.parseTimestamp(text).map(DatabaseValue.timestamp) ?? .text(text)
-        case OID.uuid: return UUID(uuidString: text).map(DatabaseValue.uuid) ?? .text(text)
+        case OID.uuid: return UUID(text: text).map(DatabaseValue.uuid) ?? .text(text)
         default: return .text(text)
         }
     }

@@ -11,7 +11,18 @@ import Foundation
 public final class SQLiteConnection: PooledConnection {
     public let dialect = SQLDialect.sqlite
     private var handle: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    private var statements: [StatementKey: Prepared] = [:]
+
+    /// A prepared statement and, once it has returned a row, its column names (made once,
+    /// not per row: with a row image read after every insert, they were a tenth of an
+    /// execution's instructions).
+    private struct Prepared {
+        let statement: OpaquePointer
+        var columns: [String]?
+        /// Where SQLite keeps the first column's name: a statement prepared again (after a
+        /// schema change) has new names at a new place.
+        var firstName: UnsafePointer<CChar>?
+    }
     private let callbacks: CallbackState
     /// A transaction was begun and its `BEGIN IMMEDIATE` waits for the first statement.
     private var beginPending = false
@@ -172,7 +183,7 @@ public final class SQLiteConnection: PooledConnection {
     }
 
     public func close() {
-        for statement in statements.values { sqlite3_finalize(statement) }
+        for prepared in statements.values { sqlite3_finalize(prepared.statement) }
         statements = [:]
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
@@ -204,7 +215,8 @@ public final class SQLiteConnection: PooledConnection {
         let db = try open()
         try checkCancellation(cancellable: cancellable, sql: sql)
         try beginIfPending()
-        let statement = try prepare(sql, db: db)
+        let key = StatementKey(sql: sql)
+        let statement = try prepare(key, db: db)
         defer {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
@@ -217,9 +229,7 @@ public final class SQLiteConnection: PooledConnection {
         while true {
             let rc = sqlite3_step(statement)
             if rc == SQLITE_ROW {
-                if columns == nil {
-                    columns = (0..<sqlite3_column_count(statement)).map { String(cString: sqlite3_column_name(statement, $0)) }
-                }
+                if columns == nil { columns = self.columns(of: statement, key: key) }
                 row(statement, columns!)
             } else if rc == SQLITE_DONE {
                 return
@@ -229,17 +239,30 @@ public final class SQLiteConnection: PooledConnection {
         }
     }
 
-    private func prepare(_ sql: String, db: OpaquePointer) throws(DatabaseError) -> OpaquePointer {
-        if let cached = statements[sql] { return cached }
+    private func prepare(_ key: StatementKey, db: OpaquePointer) throws(DatabaseError) -> OpaquePointer {
+        if let cached = statements[key] { return cached.statement }
         if statements.count >= Self.maxCachedStatements {
-            for statement in statements.values { sqlite3_finalize(statement) }
+            for prepared in statements.values { sqlite3_finalize(prepared.statement) }
             statements = [:]
         }
         var statement: OpaquePointer?
-        let rc = sqlite3_prepare_v3(db, Self.sqlitePlaceholders(sql), -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-        guard rc == SQLITE_OK, let statement else { throw error(rc, sql: sql) }
-        statements[sql] = statement
+        let rc = sqlite3_prepare_v3(db, Self.sqlitePlaceholders(key.sql), -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw error(rc, sql: key.sql) }
+        statements[key] = Prepared(statement: statement)
         return statement
+    }
+
+    /// The result column names of the prepared statement `key`, kept with it. Made again when
+    /// SQLite prepared the statement again (after a schema change a `SELECT *` has the new
+    /// columns): their number or the place of their names changed.
+    private func columns(of statement: OpaquePointer, key: StatementKey) -> [String] {
+        let count = Int(sqlite3_column_count(statement))
+        let first = count > 0 ? sqlite3_column_name(statement, 0) : nil
+        if let known = statements[key], let columns = known.columns, columns.count == count, known.firstName == first { return columns }
+        let columns = (0..<Int32(count)).map { String(cString: sqlite3_column_name(statement, $0)) }
+        statements[key]?.columns = columns
+        statements[key]?.firstName = first
+        return columns
     }
 
     private func bind(_ parameters: [DatabaseValue], to statement: OpaquePointer, sql: String) throws(DatabaseError) {
@@ -252,15 +275,22 @@ public final class SQLiteConnection: PooledConnection {
             let rc: Int32
             switch value {
             case .null: rc = sqlite3_bind_null(statement, index)
-            case .text(let text): rc = sqlite3_bind_text(statement, index, text, -1, Self.transient)
+            // Text straight from its UTF-8, with its length (SQLite copies it): no C string is made.
+            case .text(var text): rc = text.withUTF8 { Self.bindText(statement, index, $0) }
             case .integer(let int): rc = sqlite3_bind_int64(statement, index, int)
             case .double(let double): rc = sqlite3_bind_double(statement, index, double)
             case .bool(let bool): rc = sqlite3_bind_int64(statement, index, bool ? 1 : 0)
-            case .timestamp(let date): rc = sqlite3_bind_text(statement, index, DatabaseValue.formatTimestamp(date), -1, Self.transient)
-            case .uuid(let uuid): rc = sqlite3_bind_text(statement, index, uuid.lowercaseString, -1, Self.transient)
+            case .timestamp(let date): rc = DatabaseValue.withTimestampUTF8(date) { Self.bindText(statement, index, $0) }
+            case .uuid(let uuid): rc = uuid.withLowercaseUTF8 { Self.bindText(statement, index, $0) }
             }
             if rc != SQLITE_OK { throw error(rc, sql: sql) }
         }
+    }
+
+    private static func bindText(_ statement: OpaquePointer, _ index: Int32, _ utf8: UnsafeBufferPointer<UInt8>) -> Int32 {
+        // Empty text as a C literal: a null pointer would bind NULL.
+        guard let start = utf8.baseAddress, !utf8.isEmpty else { return sqlite3_bind_text(statement, index, "", 0, transient) }
+        return start.withMemoryRebound(to: CChar.self, capacity: utf8.count) { sqlite3_bind_text(statement, index, $0, Int32(utf8.count), transient) }
     }
 
     private static func value(_ statement: OpaquePointer, _ index: Int32) -> DatabaseValue {
