@@ -193,12 +193,14 @@ public enum DatabaseValue: Sendable, Hashable, CustomStringConvertible {
               b[10] == 84 || b[10] == 32, let h = num(11, 2), b[13] == 58, let mi = num(14, 2), b[16] == 58,
               let s = num(17, 2) else { return nil }
         var i = 19
-        var fraction = 0.0
+        // The fraction in whole microseconds (digits past the sixth ignored), added to the seconds
+        // as integers: summed as doubles, a time before 1970 came back a millisecond early.
+        var micros: Int64 = 0
         if i < b.count, b[i] == 46 {
             i += 1
-            var scale = 0.1
+            var scale: Int64 = 100_000
             while i < b.count, b[i] >= 48, b[i] <= 57 {
-                fraction += Double(b[i] - 48) * scale
+                micros += Int64(b[i] - 48) * scale
                 scale /= 10
                 i += 1
             }
@@ -218,6 +220,6 @@ public enum DatabaseValue: Sendable, Hashable, CustomStringConvertible {
         guard i == b.count, (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61 else { return nil }
         let days = CivilTime.days(year: y, month: Int(mo), day: Int(d))
         let seconds = days * 86_400 + h * 3600 + mi * 60 + s - offset
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+        return Date(timeIntervalSince1970: Double(seconds * 1_000_000 + micros) / 1_000_000)
     }
 }

@@ -69,11 +69,11 @@ struct DatabaseRoundTripTests {
         await db.close()
     }
 
-    /// A connection keeps each prepared statement's column names; after the table changes, a
-    /// `SELECT *` prepared before returns the new columns, under their new names.
-    @Test(arguments: Engine.allCases)
-    func aSelectPreparedBeforeASchemaChangeSeesTheNewColumns(engine: Engine) async throws {
-        let db = try await TestDatabases.fresh(engine, poolSize: 1)
+    /// A SQLite connection keeps each prepared statement's column names; after the table
+    /// changes, a `SELECT *` prepared before returns the new columns, under their new names.
+    /// (PostgreSQL refuses to run such a statement: "cached plan must not change result type".)
+    @Test func aSelectPreparedBeforeASchemaChangeSeesTheNewColumns() async throws {
+        let db = try await TestDatabases.fresh(.sqlite, poolSize: 1)
         let names = try await db.withConnection { conn in
             try conn.execute("CREATE TABLE shapes (a TEXT, b TEXT)")
             try conn.execute("INSERT INTO shapes (a, b) VALUES ('1', '2')")
