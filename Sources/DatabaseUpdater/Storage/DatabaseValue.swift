@@ -106,11 +106,19 @@ public enum DatabaseValue: Sendable, Hashable, CustomStringConvertible {
         withTimestampUTF8(date) { bytes.append(contentsOf: $0) }
     }
 
+    /// The whole milliseconds since 1970 of `date`, as timestamps keep it (rounded down).
+    /// First rounded to the microsecond: a `Date` counts from 2001, so one read back as
+    /// `….123` may be `….1229999…` since 1970, and flooring that alone gave `.122`.
+    static func wholeMilliseconds(_ date: Date) -> Int64 {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        return micros >= 0 ? micros / 1000 : (micros - 999) / 1000
+    }
+
     /// Calls `body` with the UTF-8 of ``formatTimestamp(_:)``, written into a buffer on the
     /// stack: every execution binds several timestamps, and building each through a growing
     /// array cost about 1,800 instructions (callgrind) where this costs about a tenth.
     static func withTimestampUTF8<Result>(_ date: Date, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let millis = wholeMilliseconds(date)
         let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
         let msOfDay = Int(millis - days * 86_400_000)
         let (year, month, day) = CivilTime.date(days: days)

@@ -40,8 +40,7 @@ struct BinaryParameters {
             case .double(let double): append(double.bitPattern)
             case .bool(let bool): bytes.append(bool ? 1 : 0)
             case .timestamp(let date):
-                let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-                append(UInt64(bitPattern: (milliseconds - Self.epochMilliseconds) * 1000))
+                append(UInt64(bitPattern: (DatabaseValue.wholeMilliseconds(date) - Self.epochMilliseconds) * 1000))
             case .uuid(let uuid): withUnsafeBytes(of: uuid.uuid) { bytes.append(contentsOf: $0) }
             }
             starts.append(start)
