@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/updater
 
-.PHONY: run test deps build bench bench-quick bench-ground-truth bench-monitor bench-streams bench-live-view bench-cluster bench-cron soak fuzz clean help
+.PHONY: run test deps build bench bench-quick bench-ground-truth bench-instructions bench-monitor bench-streams bench-live-view bench-cluster bench-cron soak fuzz clean help
 
 help:
 	@echo "make run         build and start the service on the embedded SQLite default, demo schedules (Config/demo.yaml)"
@@ -10,6 +10,7 @@ help:
 	@echo "make bench       ours against pgbench, sqlite3, Faker and croniter; writes BENCHMARKS.md (make bench-quick: under 3 minutes)"
 	@echo "make bench-ground-truth  only the ground truth's rows: executions/s with the change log against without, verify over 1M entries"
 	@echo "                 (GROUND_TRUTH_ARGS=--quick: 2,000 executions and 100,000 entries, 3 rounds)"
+	@echo "make bench-instructions  instructions per execution (callgrind), no-op and one ticket, both engines, against the start of issue 20"
 	@echo "make bench-monitor  updater monitor check of 1,000,000 rows with 0.1 % changed against a plain read (sqlite3, psql COPY)"
 	@echo "                 (MONITOR_ARGS=--quick: 100,000 rows, 3 rounds)"
 	@echo "make bench-streams  10 SSE clients at 1k and 10k events/s: commit-to-client p50/p99, events/s, executions/s with/without (SQLite)"
@@ -62,6 +63,14 @@ bench-ground-truth: deps
 	$(SWIFT) build -c release --product UpdaterBenchmark
 	$(SWIFT) build -c release --product updater
 	scripts/with-test-postgres.sh python3 bench/run.py --only ground-truth $(GROUND_TRUTH_ARGS)
+
+## Instructions per execution (issue 20), counted by callgrind for the no-op updater and one service ticket
+## on both engines, against the start of issue 20. Writes bench/results-instructions.json; see bench/notes.md.
+INSTRUCTIONS_ARGS ?=
+bench-instructions: deps
+	scripts/bench-deps.sh
+	$(SWIFT) build -c release --product UpdaterBenchmark
+	scripts/with-test-postgres.sh python3 bench/run.py --only instructions $(INSTRUCTIONS_ARGS)
 
 ## The snapshot monitor (issue 16): `updater monitor check` of a 1,000,000-row table with 0.1 % changed a round
 ## (UPDATER_BENCH_MONITOR_ROWS=N) against reading the same rows with sqlite3 / psql COPY, both engines.

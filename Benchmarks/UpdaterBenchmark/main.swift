@@ -1,6 +1,6 @@
 // Throughput and lateness of the real execution path, for `make bench` (bench/run.py).
 //
-//   UpdaterBenchmark executions --database URL --count N --concurrency C [--updater noop] [--seed S]
+//   UpdaterBenchmark executions --database URL --count N --concurrency C [--tenants T] [--updater noop] [--seed S]
 //   UpdaterBenchmark generation --seconds S
 //   UpdaterBenchmark lateness --schedules N --seconds S
 //   UpdaterBenchmark simulate --database URL --days D --tenants T [--concurrency C] [--seed S]
@@ -148,27 +148,32 @@ func executions() async throws {
     var registry = UpdaterRegistry.builtIn
     try registry.register(InsertOnlyTicketsUpdater())
     try registry.register(NoOpUpdater())
-    let config = UpdaterConfig(database: option("database", "sqlite:\(folder.path)/target.sqlite"),
+    var config = UpdaterConfig(database: option("database", "sqlite:\(folder.path)/target.sqlite"),
                                executionConfig: .init(maxConcurrentExecutions: concurrency),
                                dataDirectory: folder.appendingPathComponent("data").path, seed: seed)
+    // `--tenants N`: worker w writes for tenant w mod N (the ticket counter is per tenant, as
+    // pgbench's script numbers per client).
+    config.tenants = SimulationOptions.tenants(config.tenants, count: max(1, Int(option("tenants", "1"))!), seed: 1)
+    let tenants = config.tenants.map(\.id)
     let manager = try await DatabaseUpdaterManager.open(configuration: config, registry: registry)
     let base = Date(timeIntervalSince1970: 1_800_000_000)
     let failures = Failures()
     for i in 0..<min(200, count) {  // warm-up: connections, prepared statements, caches
-        failures.check(try await manager.execute(updater, fireTime: base.addingTimeInterval(-Double(i + 1))))
+        failures.check(try await manager.execute(updater, tenant: tenants[i % tenants.count], fireTime: base.addingTimeInterval(-Double(i + 1))))
     }
     let logBefore = try await ChangeLog.lastSequence(in: manager.database)
     let next = SharedCount()
     let clock = ContinuousClock()
     let started = clock.now
     try await withThrowingTaskGroup(of: Void.self) { group in
-        for _ in 0..<concurrency {
+        for worker in 0..<concurrency {
+            let tenant = tenants[worker % tenants.count]
             // Like the scheduler's execution tasks: on the database threads, where executions run.
             group.addTask(executorPreference: DatabaseExecutor.shared) {
                 while true {
                     let i = next.next()
                     guard i < count else { return }
-                    failures.check(try await manager.execute(updater, fireTime: base.addingTimeInterval(Double(i))))
+                    failures.check(try await manager.execute(updater, tenant: tenant, fireTime: base.addingTimeInterval(Double(i))))
                 }
             }
         }
@@ -180,7 +185,7 @@ func executions() async throws {
     try? FileManager.default.removeItem(at: folder)
     // A failed execution is usually faster than a real one: a run with any measures nothing.
     if let summary = failures.summary { fail(summary) }
-    emit(["mode": mode, "count": count, "concurrency": concurrency, "seconds": elapsed, "seed": seed,
+    emit(["mode": mode, "count": count, "concurrency": concurrency, "tenants": tenants.count, "seconds": elapsed, "seed": seed,
           "ours": Double(count) / elapsed, "unit": "executions/s", "log_entries_written": logWritten])
 }
 
