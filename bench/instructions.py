@@ -25,7 +25,7 @@ BASELINE_COMMIT = "52995b9"
 BASELINE = {
     ("sqlite", "noop"): 215_003,
     ("sqlite", "insert_only_tickets"): 833_145,
-    ("postgres", "noop"): None,  # filled below, measured at the same commit
+    ("postgres", "noop"): 160_369,
     ("postgres", "insert_only_tickets"): 582_827,
 }
 CONFIGURATIONS = [("sqlite", "noop"), ("sqlite", "insert_only_tickets"), ("postgres", "noop"), ("postgres", "insert_only_tickets")]
