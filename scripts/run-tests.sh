@@ -8,6 +8,13 @@
 # PostgreSQL tests really ran).
 set -uo pipefail
 swift=${1:-swift}
+# Foundation's Process.run() on Linux (swift-corelibs-foundation before PR #5472, Swift 6.3.1
+# included) copies 256 bytes of each /proc/self/fd entry, reading past glibc's readdir buffer; at
+# the top of a thread's malloc arena, grown page by page, that read meets an unmapped page and
+# the whole test process dies of SIGSEGV (CI saw it once in the suite's hundreds of launches).
+# With one arena, every thread allocates from the main heap, which glibc always grows with 128 KiB
+# to spare, so the over-read stays in mapped memory.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.arena_max=1"
 log=$(mktemp)
 # The replica suites run several `updater start` processes with every schedule firing each
 # second, and hold each fire of their window to having taken effect: a second-long stall of the
