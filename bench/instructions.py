@@ -28,7 +28,7 @@ BASELINE = {
     ("postgres", "noop"): 160_369,
     ("postgres", "insert_only_tickets"): 582_827,
 }
-CONFIGURATIONS = [("sqlite", "noop"), ("sqlite", "insert_only_tickets"), ("postgres", "noop"), ("postgres", "insert_only_tickets")]
+CONFIGURATIONS = list(BASELINE)
 
 
 def stripped(bench, workdir):

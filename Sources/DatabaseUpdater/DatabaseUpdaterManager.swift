@@ -367,10 +367,8 @@ public actor DatabaseUpdaterManager: Service {
     /// Stops beating and leaves the cluster (once this replica's executions are over), so the
     /// others take its tenants at their next beat rather than after three silent ones.
     private func leaveCluster() async {
-        guard let clusterTask else { return }
-        clusterTask.cancel()
-        await clusterTask.value
-        self.clusterTask = nil
+        guard clusterTask != nil else { return }
+        await stopBeating()
         guard clusterMember != nil else { return }
         do {
             try await coordination.leave()
@@ -379,6 +377,13 @@ public actor DatabaseUpdaterManager: Service {
             logger.warning("could not leave the cluster; the others take its tenants after three silent heartbeats",
                            metadata: ["error": "\((error as? DatabaseError)?.message ?? "\(error)")"])
         }
+    }
+
+    /// Cancels joining and beating (``startCluster()``) and waits for it to end.
+    private func stopBeating() async {
+        clusterTask?.cancel()
+        await clusterTask?.value
+        clusterTask = nil
     }
 
     private func joined(_ member: ClusterMember) async {
@@ -604,9 +609,7 @@ public actor DatabaseUpdaterManager: Service {
     /// that was) are appended from the log first, when the database answers.
     public func close() async {
         await scheduler?.releaseWaiters()
-        clusterTask?.cancel()
-        await clusterTask?.value
-        clusterTask = nil
+        await stopBeating()
         background.forEach { $0.cancel() }
         await webhooks.stop(logEnd: nil, grace: .zero)
         health.releaseWaiters()

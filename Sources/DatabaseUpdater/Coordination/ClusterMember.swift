@@ -20,10 +20,10 @@ actor ClusterMember {
     private var owned: Set<UUID> = []
     private var live: [UUID] = []
 
-    /// - Parameter committed: the fires this replica committed, reported with each beat.
     /// How far this replica's clock may be from the coordinating database's before it warns.
     static let skewWarning: TimeInterval = 2
 
+    /// - Parameter committed: the fires this replica committed, reported with each beat.
     init(store: any CoordinationStore, scheduler: CronScheduler, configuration: UpdaterConfig, keys: [ExecutionKey],
          committed: FireCounter, clock: any UpdaterClock, logger: Logger) {
         self.clock = clock

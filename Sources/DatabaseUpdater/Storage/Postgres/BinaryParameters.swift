@@ -25,7 +25,7 @@ struct BinaryParameters {
     private static let epochMilliseconds: Int64 = 946_684_800_000
 
     init(_ values: [DatabaseValue]) {
-        bytes.reserveCapacity(24 * values.count)
+        bytes.reserveCapacity(24 * values.count + 1)
         starts.reserveCapacity(values.count)
         lengths.reserveCapacity(values.count)
         for value in values {
@@ -46,6 +46,9 @@ struct BinaryParameters {
             starts.append(start)
             lengths.append(Int32(bytes.count - start))
         }
+        // One byte past the values: the buffer is never empty, so a value of no bytes (empty
+        // text) still has a non-null pointer into it (a null one means NULL).
+        bytes.append(0)
     }
 
     private mutating func append(_ value: UInt64) {
@@ -58,12 +61,8 @@ struct BinaryParameters {
         _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> Result
     ) -> Result {
         bytes.withUnsafeBytes { raw in
-            // A value of no bytes (empty text) still needs a non-null pointer: null means NULL.
-            let base = raw.baseAddress.map { $0.assumingMemoryBound(to: CChar.self) }
-            let empty: StaticString = ""
-            let pointers: [UnsafePointer<CChar>?] = starts.map { start in
-                start.map { start in base.map { UnsafePointer($0 + start) } ?? UnsafeRawPointer(empty.utf8Start).assumingMemoryBound(to: CChar.self) }
-            }
+            let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+            let pointers: [UnsafePointer<CChar>?] = starts.map { $0.map { UnsafePointer(base + $0) } }
             let formats = lengths.count <= Self.allBinary.count ? Self.allBinary : [Int32](repeating: 1, count: lengths.count)
             return pointers.withUnsafeBufferPointer { values in
                 lengths.withUnsafeBufferPointer { lengths in
