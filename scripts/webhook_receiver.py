@@ -7,7 +7,7 @@ signature, and answers as told.
 Prints `PORT n` once listening. Control routes (JSON):
   POST /_control/plan      {"plan": ["500", "200", "429:1", "delay:2", "stall", "400", "410"], "default": "200"}
                            answers the next requests in turn, then `default`. `429:S` sends Retry-After: S,
-                           `delay:S` answers 200 after S seconds, `stall` holds the request until released.
+                           `delay:S` answers 200 after S seconds, `stall` holds the request until released (at most ten minutes).
   POST /_control/release   answers every held request (200), and holds no more.
   GET  /_control/requests  every request: received (epoch s), id, timestamp, valid (signature), status, body.
 """
@@ -88,7 +88,7 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "delay":
             time.sleep(float(argument))
         elif kind == "stall":
-            State.released.wait(60)
+            State.released.wait(600)
         if kind == "429":
             self.reply(429, headers=[("Retry-After", argument or "1")])
         elif kind.isdigit():

@@ -24,6 +24,7 @@ struct TargetRouteTests {
 
         let executed = try await api.send("POST", "/api/database-updater/execute/order_generation?target=plant", json: #"{"seed": 3}"#)
         #expect(executed.status == 200 && executed.json()?["updater"] as? String == "order_generation", "\(executed.text)")
+        #expect(executed.json()?["outcome"] as? String == "succeeded", "\(executed.text)")
         let wrong = try await api.send("POST", "/api/database-updater/execute/order_generation", json: "{}")
         #expect(wrong.status == 404, "the office has no order_generation: \(wrong.text)")
         let dry = try await api.send("POST", "/api/database-updater/dry-run/payroll?target=plant", json: "{}")

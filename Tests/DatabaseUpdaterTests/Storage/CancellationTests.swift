@@ -37,8 +37,10 @@ struct CancellationTests {
             return
         }
         #expect((error as? DatabaseError)?.kind == .cancelled, "\(error)")
-        // Functional bound: interrupted, not run to completion (30 s / unbounded).
-        #expect(took < .seconds(5))
+        // Interrupted, not run to completion: PostgreSQL's statement would have succeeded after
+        // 30 s (the failure above says it did not), SQLite's never ends. The bound only turns a
+        // missed interrupt into a failure instead of a hang; the parallel suite on two cores once took 5.8 s.
+        #expect(took < .seconds(25), "took \(took)")
         // The connection survives and serves the next statement.
         let one = try await db.withConnection { conn in try conn.query("SELECT 1 AS one")[0]["one"].intValue }
         #expect(one == 1)
