@@ -35,28 +35,30 @@ extension Updater {
         func run() async throws {
             let config = try configOptions.load().config
             let directory = URL(fileURLWithPath: config.logDirectory)
+            // Following reads the files here, so its first entries come from them too, up to the
+            // place the follow starts from (nothing written meanwhile is lost or printed twice).
+            var position = follow ? try LogReader.end(in: directory) : nil
             let entries: [LogEntry]
-            if let client = try ServiceClient.forService(of: config) {
+            if !follow, let client = try ServiceClient.forService(of: config) {
                 entries = try await client.send("GET", "\(APIPaths.base)/logs",
                                                 query: [.init(name: "count", value: "\(count)"), .init(name: "level", value: level)],
                                                 as: [LogEntry].self)
+            } else if follow && position == nil {
+                entries = []  // no day file yet: the follow prints the first one from its start
             } else {
-                entries = try LogReader.last(count, minimumLevel: level, in: directory)
+                entries = try LogReader.last(count, minimumLevel: level, in: directory, upTo: position)
             }
             for entry in entries { Console.line(render(entry)) }
             guard follow else { return }
-            var file = LogReader.dayFiles(in: directory).last
-            var seen = file.map { (try? LogReader.entries(in: $0).count) ?? 0 } ?? 0
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(250))
-                if let newest = LogReader.dayFiles(in: directory).last, newest != file {
-                    file = newest
-                    seen = 0
+                if position == nil {
+                    position = LogReader.dayFiles(in: directory).first.map { LogPosition(file: $0, offset: 0) }
                 }
-                guard let file else { continue }
-                let entries = (try? LogReader.entries(in: file)) ?? []
-                for entry in entries.dropFirst(seen) where entry.isAtLeast(level) { Console.line(render(entry)) }
-                seen = max(seen, entries.count)
+                guard var current = position else { continue }
+                let entries = (try? LogReader.entries(after: &current, in: directory)) ?? []
+                position = current
+                for entry in entries where entry.isAtLeast(level) { Console.line(render(entry)) }
             }
         }
 

@@ -44,4 +44,33 @@ struct LogReaderTests {
         let everything = try LogReader.dayFiles(in: directory).flatMap { try LogReader.entries(in: $0) }
         #expect(messages(try LogReader.last(9, in: directory)) == messages(Array(everything.suffix(9))))
     }
+
+    /// What `updater logs --follow` does: the last entries up to the log's end, then whatever
+    /// follows it: every entry once, a line still being written completed first, the next day's
+    /// file from its start.
+    @Test func followingFromTheEndMissesNothingAndRepeatsNothing() throws {
+        let torn = line(5)
+        let directory = try folder(days: ["2026-11-29": (0..<5).map { line($0) } + [String(torn.prefix(20))]])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var position = try #require(try LogReader.end(in: directory))
+        #expect(messages(try LogReader.last(100, in: directory, upTo: position)) == (0..<5).map { "entry \($0)" })
+        #expect(try LogReader.entries(after: &position, in: directory).isEmpty, "the torn line waits for its end")
+
+        let file = LogReader.dayFiles(in: directory)[0]
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((torn.dropFirst(20) + "\n" + line(6) + "\n").utf8))
+        try handle.close()
+        // Written after the end was taken: not among the last entries, but followed.
+        #expect(messages(try LogReader.last(100, in: directory, upTo: position)) == (0..<5).map { "entry \($0)" })
+        #expect(messages(try LogReader.entries(after: &position, in: directory)) == ["entry 5", "entry 6"])
+        #expect(try LogReader.entries(after: &position, in: directory).isEmpty)
+
+        try Data((line(7) + "\n" + line(70) + "\n").utf8).write(to: directory.appendingPathComponent(DailyLogFile.fileName(day: "2026-11-30")))
+        #expect(messages(try LogReader.entries(after: &position, in: directory)) == ["entry 7", "entry 70"])
+        #expect(position.file.lastPathComponent == DailyLogFile.fileName(day: "2026-11-30"))
+        // A file begun again (smaller than the place reached) is read from its start.
+        try Data((line(8) + "\n").utf8).write(to: position.file)
+        #expect(messages(try LogReader.entries(after: &position, in: directory)) == ["entry 8"])
+    }
 }
