@@ -26,6 +26,11 @@ public final class SQLiteConnection: PooledConnection {
     private let callbacks: CallbackState
     /// A transaction was begun and its `BEGIN IMMEDIATE` waits for the first statement.
     private var beginPending = false
+    /// This file's writers in this process (nil for a read-only connection): a transaction
+    /// queues there before its `BEGIN IMMEDIATE` and leaves when it has ended.
+    private var writers: SQLiteWriterQueue?
+    /// The turn held among `writers` while a transaction is open.
+    private var writerTurn: UInt64?
 
     /// State the C callbacks read through their context pointer.
     private final class CallbackState {
@@ -67,6 +72,7 @@ public final class SQLiteConnection: PooledConnection {
             throw DatabaseError(.connection, "cannot open SQLite database \(path): \(message)", resultCode: rc)
         }
         handle = db
+        writers = readOnly || path.isEmpty || path == ":memory:" ? nil : SQLiteWriterQueue.forFile(path)
         sqlite3_extended_result_codes(db, 1)
         let context = Unmanaged.passUnretained(callbacks).toOpaque()
         sqlite3_busy_handler(db, { context, _ in
@@ -162,6 +168,7 @@ public final class SQLiteConnection: PooledConnection {
             beginPending = false  // no statement ran: there is nothing to end
             return []
         }
+        defer { leaveWritersOnceEnded() }
         _ = try execute(commit ? "COMMIT" : "ROLLBACK", [], cancellable: commit)
         return []
     }
@@ -171,6 +178,7 @@ public final class SQLiteConnection: PooledConnection {
         if let handle, sqlite3_get_autocommit(handle) == 0 {
             _ = try? execute("ROLLBACK", [], cancellable: false)
         }
+        leaveWritersOnceEnded()
     }
 
     // MARK: - PooledConnection
@@ -187,6 +195,7 @@ public final class SQLiteConnection: PooledConnection {
         statements = [:]
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
+        leaveWritersOnceEnded()
     }
 
     // MARK: - Statements
@@ -200,11 +209,30 @@ public final class SQLiteConnection: PooledConnection {
         if cancellable && StatementDeadline.shouldStop { throw DatabaseError(.cancelled, "statement cancelled before it started", sql: sql) }
     }
 
-    /// Sends the `BEGIN IMMEDIATE` of a transaction that has not run a statement yet.
+    /// Sends the `BEGIN IMMEDIATE` of a transaction that has not run a statement yet, after the
+    /// writers of the file in this process that came first (``SQLiteWriterQueue``).
     private func beginIfPending() throws(DatabaseError) {
         guard beginPending else { return }
         beginPending = false
-        _ = try execute("BEGIN IMMEDIATE", [], cancellable: true)
+        if let writers, writerTurn == nil {
+            writerTurn = try writers.enter(timeout: .nanoseconds(Int64(callbacks.busyTimeoutNanoseconds)),
+                                           shouldStop: { StatementDeadline.shouldStop })
+        }
+        do {
+            _ = try execute("BEGIN IMMEDIATE", [], cancellable: true)
+        } catch {
+            leaveWritersOnceEnded()
+            throw error
+        }
+    }
+
+    /// Gives the writers' turn back once no transaction is open (a failed COMMIT leaves it open
+    /// until the ROLLBACK that follows).
+    private func leaveWritersOnceEnded() {
+        guard let turn = writerTurn else { return }
+        if let handle, sqlite3_get_autocommit(handle) == 0 { return }
+        writerTurn = nil
+        writers?.leave(turn)
     }
 
     /// Prepares (or reuses), binds, steps to the end calling `row` for each result row, resets.
