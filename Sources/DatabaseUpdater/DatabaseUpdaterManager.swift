@@ -84,6 +84,9 @@ public actor DatabaseUpdaterManager: Service {
     var running: RunningExecutions { coordination.running }
     /// When the service was launched (``run()`` or ``launch()``).
     public private(set) var startedAt: Date?
+    /// Executions asked for before the first attempt to reach, migrate and seed the database
+    /// (begun by ``launch()``) ended; nil once it has (``firstPreparation()``).
+    private var awaitingPreparation: [CheckedContinuation<Void, Never>]? = []
 
     /// Assembles the service without starting it: subscribe to ``records`` and ``events``, then
     /// ``run()`` it (in a `ServiceGroup`), or ``launch()`` it and ``stop()`` it yourself.
@@ -296,11 +299,13 @@ public actor DatabaseUpdaterManager: Service {
         var lastLogged: Date?
         while !Task.isCancelled {
             if health.state.reachable {
+                firstPreparationEnded()  // prepared before the launch, by `open`
                 await health.waitUntilUnreachable()
                 continue
             }
             do {
                 let committed = try await prepareDatabase()
+                firstPreparationEnded()
                 startWebhooks()
                 startCluster()
                 await scheduler?.resume(afterCommitted: committed)
@@ -310,6 +315,7 @@ public actor DatabaseUpdaterManager: Service {
                 lastLogged = nil
                 await scheduler?.wake()
             } catch {
+                firstPreparationEnded()
                 let message = (error as? DatabaseError)?.message ?? DatabaseError.oneLine("\(error)")
                 health.markUnreachable(message, at: clock.now())
                 let now = clock.now()
@@ -323,6 +329,22 @@ public actor DatabaseUpdaterManager: Service {
                 backoff = min(backoff * 2, Self.probeIntervalLimit(configuration, registry: registry, now: clock.now()))
             }
         }
+    }
+
+    /// Returns once the first attempt to prepare the database after ``launch()`` has ended, at
+    /// once if it has or the manager was not launched: an execution asked for right after the
+    /// start must not race the migrations or the seed's transaction (on a busy machine the
+    /// factory's seed held SQLite's write lock past a manual execution's busy timeout). If that
+    /// attempt failed, executions go on and meet the database's error, as at any later outage.
+    private func firstPreparation() async {
+        guard startedAt != nil, awaitingPreparation != nil else { return }
+        await withCheckedContinuation { awaitingPreparation?.append($0) }
+    }
+
+    private func firstPreparationEnded() {
+        let waiting = awaitingPreparation ?? []
+        awaitingPreparation = nil
+        for continuation in waiting { continuation.resume() }
     }
 
     /// Starts the webhooks from the log's end as this process knows it, before any execution of
@@ -436,6 +458,7 @@ public actor DatabaseUpdaterManager: Service {
     ) async throws(UpdaterError) -> ExecutionRecord {
         let updater = try registry.updater(named: updaterName)
         let tenant = try resolveTenant(tenant)
+        await firstPreparation()
         let dryRun = dryRun ?? configuration.dryRun
         let key = ExecutionKey(updater: updater.name, tenant: tenant.id)
         if exclusive && running.contains(key) {
@@ -461,6 +484,7 @@ public actor DatabaseUpdaterManager: Service {
 
     /// Dry-runs every enabled updater for every tenant, one after another.
     public func testAll(fireTime: Date? = nil) async -> [ExecutionRecord] {
+        await firstPreparation()
         var results: [ExecutionRecord] = []
         let at = fireTime ?? clock.now()
         for tenant in configuration.tenants {
@@ -608,6 +632,7 @@ public actor DatabaseUpdaterManager: Service {
     /// read: entries the export still lacks (written by another process, or waiting for one
     /// that was) are appended from the log first, when the database answers.
     public func close() async {
+        firstPreparationEnded()
         await scheduler?.releaseWaiters()
         await stopBeating()
         background.forEach { $0.cancel() }
