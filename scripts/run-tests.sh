@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Runs the already-built suite (the crash test included: CRASH_KILLS per engine, default 20; the
-# replica suites in a second pass of their own),
-# then schemathesis against the served OpenAPI document, then the live view in headless chromium
-# (scripts/browser-tests.sh), then a 5-second libFuzzer smoke run per
-# target (scripts/fuzz.sh; the first build of Fuzz/ takes about 3 minutes), and ends with a plain
+# Runs the already-built suite in three passes (the crash test included: CRASH_KILLS per engine,
+# default 20), then schemathesis against the served OpenAPI document, then the live view in
+# headless chromium (scripts/browser-tests.sh), then a 5-second libFuzzer smoke run per target
+# (scripts/fuzz.sh; the first build of Fuzz/ takes about 3 minutes), and ends with a plain
 # summary, including how many PostgreSQL test databases the run created (evidence that the
 # PostgreSQL tests really ran).
 set -uo pipefail
@@ -16,13 +15,21 @@ swift=${1:-swift}
 # to spare, so the over-read stays in mapped memory.
 export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.arena_max=1"
 log=$(mktemp)
+# Swift Testing runs a pass's tests all at once. On two cores, the suites that simulate months
+# (steady states, scenarios, simulations, the crash test) kept both cores busy for over a minute
+# and stretched everything beside them: webhook batches, child processes' output, SQLite lock
+# waits and cancellations took 5 to 20 times their usual time. They run in a pass of their own.
 # The replica suites run several `updater start` processes with every schedule firing each
 # second, and hold each fire of their window to having taken effect: a second-long stall of the
-# machine (the steady-state suites saturate both cores for over a minute) turns a fire into an
-# overlap skip. They run on their own, after the rest, on a quiet machine.
+# machine turns a fire into an overlap skip. They run last, on a quiet machine.
+heavy='FactorySteadyStateTests|OfficeSteadyStateTests|FactoryScenarioTests|SimulationTests|OfficeInvariantTests|CrashTests'
 quiet='ClusterModeTests|ReplicaExactlyOnceTests'
-"$swift" test --skip-build --skip "$quiet" 2>&1 | tee "$log"
+"$swift" test --skip-build --skip "$heavy|$quiet" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+echo
+echo "== the suites that simulate months, on their own =="
+"$swift" test --skip-build --filter "$heavy" 2>&1 | tee "$log.heavy"
+heavy_status=${PIPESTATUS[0]}
 echo
 echo "== the replica suites, on a quiet machine =="
 "$swift" test --skip-build --filter "$quiet" 2>&1 | tee "$log.quiet"
@@ -43,10 +50,11 @@ fuzz_status=$?
 pg_databases=$("${UPDATER_TEST_POSTGRES_BINDIR:-/usr/bin}/psql" -h "$UPDATER_TEST_POSTGRES_SOCKET" -p "$UPDATER_TEST_POSTGRES_PORT" \
   -U postgres -d postgres -qAt -c "SELECT count(*) FROM pg_database WHERE datname LIKE 't\_%'" 2>/dev/null || echo 0)
 count() { local n; n=$(grep -E 'Test run with [0-9]+ tests' "$1" | tail -1 | sed -E 's/.*with ([0-9]+) tests.*/\1/'); echo "${n:-0}"; }
-total=$(( $(count "$log") + $(count "$log.quiet") ))
+total=$(( $(count "$log") + $(count "$log.heavy") + $(count "$log.quiet") ))
 # The failing tests and their first issue lines, repeated at the end where CI's tail shows them.
-failures=$(cat "$log" "$log.quiet" | grep -E '✘ (Test|Suite) .*(failed|recorded an issue)|error: .*XCTAssert|: error: ' | awk '!seen[$0]++' | head -40)
-rm -f "$log" "$log.quiet"
+failures=$(cat "$log" "$log.heavy" "$log.quiet" | grep -E '✘ (Test|Suite) .*(failed|recorded an issue)|error: .*XCTAssert|: error: ' | awk '!seen[$0]++' | head -40)
+rm -f "$log" "$log.heavy" "$log.quiet"
+[ "$status" = 0 ] && status=$heavy_status
 [ "$status" = 0 ] && status=$quiet_status
 echo
 echo "PostgreSQL: $pg_databases fresh test databases were created and used by this run."

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import UpdaterTestSupport
 @testable import DatabaseUpdater
@@ -72,23 +73,41 @@ struct SQLiteWriterQueueTests {
         holder.close()
     }
 
-    /// A writer that gives up (its busy timeout) leaves the line: the one behind is not held up.
+    /// A writer that gives up (its task cancelled, its deadline passed) leaves the line: the one
+    /// behind it is not held up. Driven on the queue itself, so that nothing hangs on timing.
     @Test func aWriterThatGivesUpLeavesTheLine() async throws {
-        let (path, holder) = try await heldFile()
-        defer { holder.abandonTransaction() }
-        let queue = SQLiteWriterQueue.forFile(path)
-        let impatient = write("impatient", at: path, busyTimeoutMilliseconds: 200)
+        let queue = SQLiteWriterQueue()
+        let holder = try queue.enter(timeout: .seconds(60), shouldStop: { false })
+        let stop = Mutex(false)
+        let impatient = Task { try await onOwnThread { try queue.enter(timeout: .seconds(60), shouldStop: { stop.withLock { $0 } }) } }
         try await waitUntil(1, waitIn: queue)
-        let patient = write("patient", at: path)
+        let patient = Task { try await onOwnThread { try queue.enter(timeout: .seconds(60), shouldStop: { false }) } }
+        try await waitUntil(2, waitIn: queue)
+        stop.withLock { $0 = true }
         let refusal = await impatient.result
         guard case .failure(let error as DatabaseError) = refusal else {
             Issue.record("the impatient writer got in while the holder held the file: \(refusal)")
             return
         }
-        #expect(error.kind == .busy && error.description.contains("database is locked"), "\(error)")
-        try holder.endTransaction(commit: true)
-        try await patient.value
-        #expect(try names(at: path) == ["holder", "patient"])
-        holder.close()
+        #expect(error.kind == .cancelled, "\(error)")
+        #expect(queue.waitingCount == 1, "only the patient writer waits")
+        queue.leave(holder)
+        let turn = try await patient.value
+        #expect(turn != holder)
+        #expect(queue.waitingCount == 0)
+        queue.leave(turn)
+    }
+
+    /// A writer kept out for its whole busy timeout gets SQLite's own words for it.
+    @Test func aWriterKeptOutPastItsBusyTimeoutIsToldTheDatabaseIsLocked() throws {
+        let queue = SQLiteWriterQueue()
+        let holder = try queue.enter(timeout: .seconds(60), shouldStop: { false })
+        #expect {
+            _ = try queue.enter(timeout: .milliseconds(50), shouldStop: { false })
+        } throws: { error in
+            (error as? DatabaseError)?.kind == .busy && "\(error)".contains("database is locked")
+        }
+        #expect(queue.waitingCount == 0)
+        queue.leave(holder)
     }
 }
