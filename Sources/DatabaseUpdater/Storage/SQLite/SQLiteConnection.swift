@@ -28,7 +28,7 @@ public final class SQLiteConnection: PooledConnection {
     private var beginPending = false
     /// This file's writers in this process (nil for a read-only connection): a transaction
     /// queues there before its `BEGIN IMMEDIATE` and leaves when it has ended.
-    private var writers: SQLiteWriterQueue?
+    private let writers: SQLiteWriterQueue?
     /// The turn held among `writers` while a transaction is open.
     private var writerTurn: UInt64?
 
