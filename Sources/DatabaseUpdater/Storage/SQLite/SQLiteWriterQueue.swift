@@ -42,6 +42,10 @@ final class SQLiteWriterQueue {
         defer { condition.unlock() }
         let turn = nextTurn
         nextTurn += 1
+        if holder == nil && waiting.isEmpty {
+            holder = turn  // nobody ahead: the common case, one lock round
+            return turn
+        }
         waiting.append(turn)
         let giveUpAt = ContinuousClock.now + timeout
         while holder != nil || waiting.first != turn {
@@ -73,7 +77,7 @@ final class SQLiteWriterQueue {
     func leave(_ turn: UInt64) {
         condition.lock()
         if holder == turn { holder = nil }
-        condition.broadcast()
+        if !waiting.isEmpty { condition.broadcast() }
         condition.unlock()
     }
 }
