@@ -27,7 +27,7 @@ struct SSEFrame: Equatable {
 /// `curl -N` reading an SSE stream, as a real client: the test reads its frames as they arrive,
 /// and can stall it (SIGSTOP: it stops reading, the socket fills up) and let it go on (SIGCONT).
 final class CurlStream: Sendable {
-    /// What curl printed so far, filled from the pipe's handler.
+    /// What curl printed so far, filled by the pipe's reader thread.
     private final class Output: Sendable {
         let text = Mutex("")
     }
@@ -43,11 +43,8 @@ final class CurlStream: Sendable {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         let output = output
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = String(decoding: handle.availableData, as: UTF8.self)
-            output.text.withLock { $0 += chunk }
-        }
         try process.run()
+        drainOnOwnThread(out.fileHandleForReading) { chunk in output.text.withLock { $0 += String(decoding: chunk, as: UTF8.self) } }
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

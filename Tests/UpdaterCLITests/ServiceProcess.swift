@@ -6,7 +6,7 @@ import UpdaterTestSupport
 /// `updater start` (or any long-running command) as a child process whose output the test
 /// can watch as it arrives.
 final class ServiceProcess: Sendable {
-    /// Output collected so far, filled from the pipes' handlers.
+    /// Output collected so far, filled by the pipes' reader threads.
     private final class Buffer: Sendable {
         let text = Mutex((stdout: "", stderr: ""))
     }
@@ -29,15 +29,9 @@ final class ServiceProcess: Sendable {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         let output = output
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            output.text.withLock { $0.stdout += text }
-        }
-        err.fileHandleForReading.readabilityHandler = { handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            output.text.withLock { $0.stderr += text }
-        }
         try process.run()
+        drainOnOwnThread(out.fileHandleForReading) { chunk in output.text.withLock { $0.stdout += String(decoding: chunk, as: UTF8.self) } }
+        drainOnOwnThread(err.fileHandleForReading) { chunk in output.text.withLock { $0.stderr += String(decoding: chunk, as: UTF8.self) } }
     }
 
     /// A test that fails (or throws) before stopping its service must not leave it running.
