@@ -8,8 +8,8 @@ in our process and in the PostgreSQL server, against pgbench inserting the same 
 (after `swift build -c release --product UpdaterBenchmark`). Each side runs alternately on its own
 fresh database; the server's CPU is the sum of utime + stime over every process of the test
 cluster (its backends, also those that exited since, WAL writer, checkpointer...) read from /proc
-before and after, the client's
-that of the child process (getrusage). Prints one JSON object per round and a median summary.
+before and after, the client's that of the child process (getrusage). Prints one JSON object per
+round and a median summary.
 """
 import argparse
 import json
@@ -33,7 +33,8 @@ def server_cpu_seconds():
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)
-            name = open(f"/proc/{pid}/comm").read().strip()
+            with open(f"/proc/{pid}/comm") as f:
+                name = f.read().strip()
         except OSError:
             continue
         if name.startswith("postgres"):
